@@ -1,0 +1,43 @@
+# `make benchmark` and `make test` do all the set-up on a fresh machine: they create .venv
+# if it is missing and install the project into it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CONFIG ?= benchmark.yaml
+
+.PHONY: benchmark test lint format bench install clean
+
+benchmark: $(STAMP)
+	$(PY) -m suite run $(CONFIG)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(STAMP)
+	$(PY) bench/sasrec_vs_recbole.py
+
+install: $(STAMP)
+
+# torch==2.13.0 first: a CPU build, so pip does not fetch a multi-GB CUDA build on CPU machines
+# (on a GPU machine, install the CUDA build of torch into .venv before running make).
+# recbole 1.2.1 goes in with --no-deps: it pins ray<=2.6.3, which does not import here; a
+# current ray[tune] and recbole's other runtime needs come from pyproject.toml.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet --no-deps "recbole==1.2.1"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""Baselines: most-popular items and SASRec (TIGER follows)."""
+
+from baselines import pop, sasrec
+
+__all__ = ["pop", "sasrec"]

@@ -1,0 +1,176 @@
+"""SASRec: recbole's model class, trained by the suite with a causal all-positions loss.
+
+recbole's own pipeline turns every prefix of a sequence into a training example. Here each
+training sequence is cut into overlapping windows of `history` items; one forward pass
+predicts the next item at every position under the causal mask, and each target is counted
+once, at a position with at least `(1 - window_overlap) * history` items of context where
+the sequence is long enough. The loss is cross-entropy over all items, as recbole's CE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from suite.compat import recbole_sasrec
+from suite.context import TrainContext
+from suite.protocol import MethodBase, TopK
+from suite.registry import register
+from suite.training import train_with_early_stopping
+
+IGNORE = -100
+
+
+def training_windows(sequences: Sequence[np.ndarray], length: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs `[W, length]` (item id + 1, 0 = padding, left-aligned) and next-item targets.
+
+    A target is `IGNORE` where a position is padding or its item is counted by a later window.
+    """
+    inputs, targets = [], []
+    for seq in sequences:
+        end = len(seq) - 1  # this window's inputs are seq[start:end], its targets seq[start+1:end+1]
+        while end > 0:
+            start = max(0, end - length)
+            row_in = np.zeros(length, dtype=np.int64)
+            row_out = np.full(length, IGNORE, dtype=np.int64)
+            row_in[: end - start] = seq[start:end] + 1
+            target_index = np.arange(start + 1, end + 1)
+            counted = target_index > end - stride if start > 0 else np.ones(end - start, dtype=bool)
+            row_out[: end - start] = np.where(counted, seq[start + 1 : end + 1], IGNORE)
+            inputs.append(row_in)
+            targets.append(row_out)
+            if start == 0:
+                break
+            end -= stride
+    return np.stack(inputs), np.stack(targets)
+
+
+def left_aligned(histories: Sequence[np.ndarray], length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Histories as a padded batch (item id + 1) and their lengths."""
+    batch = np.zeros((len(histories), length), dtype=np.int64)
+    lengths = np.zeros(len(histories), dtype=np.int64)
+    for row, history in enumerate(histories):
+        recent = history[-length:]
+        batch[row, : len(recent)] = recent + 1
+        lengths[row] = len(recent)
+    return torch.from_numpy(batch), torch.from_numpy(lengths)
+
+
+class _DatasetShape:
+    """The one thing recbole's model asks its dataset: the item count (with padding)."""
+
+    def __init__(self, n_items: int):
+        self.n_items = n_items
+
+    def num(self, field: str) -> int:
+        return self.n_items
+
+
+def _build_model(params: dict, n_items: int, length: int, device: torch.device) -> nn.Module:
+    class AllPositionsSASRec(recbole_sasrec()):
+        """recbole's SASRec, plus `forward_all(seq)`: the output at every position, not just the last."""
+
+        all_positions = False
+
+        def forward_all(self, item_seq: torch.Tensor) -> torch.Tensor:
+            self.all_positions = True
+            try:
+                return self.forward(item_seq, torch.ones(len(item_seq), dtype=torch.long, device=item_seq.device))
+            finally:
+                self.all_positions = False
+
+        def gather_indexes(self, output, gather_index):
+            return output if self.all_positions else super().gather_indexes(output, gather_index)
+
+    config = {
+        "USER_ID_FIELD": "user_id",
+        "ITEM_ID_FIELD": "item_id",
+        "LIST_SUFFIX": "_list",
+        "ITEM_LIST_LENGTH_FIELD": "item_length",
+        "NEG_PREFIX": "neg_",
+        "MAX_ITEM_LIST_LENGTH": length,
+        "device": device,
+        "loss_type": "CE",
+        **{key: params[key] for key in SASRec.model_keys},
+    }
+    return AllPositionsSASRec(config, _DatasetShape(n_items + 1)).to(device)
+
+
+@register("sasrec")
+class SASRec(MethodBase):
+    model_keys = (
+        "n_layers",
+        "n_heads",
+        "hidden_size",
+        "inner_size",
+        "hidden_dropout_prob",
+        "attn_dropout_prob",
+        "hidden_act",
+        "layer_norm_eps",
+        "initializer_range",
+    )
+    defaults = {
+        # recbole's SASRec defaults
+        "n_layers": 2,
+        "n_heads": 2,
+        "hidden_size": 64,
+        "inner_size": 256,
+        "hidden_dropout_prob": 0.5,
+        "attn_dropout_prob": 0.5,
+        "hidden_act": "gelu",
+        "layer_norm_eps": 1e-12,
+        "initializer_range": 0.02,
+        # the suite's training loop
+        "learning_rate": 0.001,
+        "batch_size": 128,
+        "epochs": 200,
+        "patience": 10,
+        "window_overlap": 0.5,
+    }
+    choices = {"hidden_act": ("gelu", "relu", "swish", "tanh", "sigmoid")}
+
+    def fit(self, run: TrainContext) -> None:
+        p = self.params
+        self.length = run.history
+        self.device = run.device
+        self.model = _build_model(p, run.data.n_items, self.length, run.device)
+        stride = max(1, round(self.length * (1 - p["window_overlap"])))
+        inputs, targets = training_windows(run.data.train_sequences(), self.length, stride)
+        inputs, targets = torch.from_numpy(inputs), torch.from_numpy(targets)
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=p["learning_rate"])
+        generator = torch.Generator().manual_seed(run.seed)
+
+        def train_epoch(epoch: int) -> float:
+            total, count = 0.0, 0
+            for batch in torch.randperm(len(inputs), generator=generator).split(p["batch_size"]):
+                seq, tgt = inputs[batch].to(self.device), targets[batch].to(self.device)
+                counted = tgt != IGNORE  # score only the positions whose targets count
+                hidden = self.model.forward_all(seq)[counted]
+                loss = nn.functional.cross_entropy(self._logits(hidden), tgt[counted])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(batch)
+                count += len(batch)
+            return total / count
+
+        train_with_early_stopping(run, self, self.model, train_epoch, p["epochs"], p["patience"])
+
+    def _logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Scores of every real item (the padding row is left out)."""
+        return hidden @ self.model.item_embedding.weight[1:].T
+
+    @torch.no_grad()
+    def recommend(self, histories: Sequence[np.ndarray], k: int, **inference) -> TopK:
+        self.model.eval()
+        items, scores = [], []
+        for start in range(0, len(histories), 1024):
+            seq, lengths = left_aligned(histories[start : start + 1024], self.length)
+            hidden = self.model(seq.to(self.device), lengths.to(self.device))
+            top = torch.topk(self._logits(hidden), k, dim=-1)
+            items.append(top.indices.cpu().numpy())
+            scores.append(top.values.float().cpu().numpy())
+        return TopK(items=np.concatenate(items), scores=np.concatenate(scores), nfe=1.0)

@@ -1,0 +1,1 @@
+"""The discrete-diffusion methods (LLaDA-Rec, MADRec, GREED) and their shared core."""

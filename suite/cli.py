@@ -1,0 +1,107 @@
+"""Command line: `python -m suite run|validate|report ...` (also installed as `suite`)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+from tabulate import tabulate
+
+from suite.errors import SuiteError
+
+
+def _load(path: str, experiment: str | None):
+    from suite.config import load_config
+    from suite.matrix import expand
+
+    config = load_config(path)
+    if experiment:
+        from suite.config import _Reader
+
+        name = _Reader("--experiment").name(experiment, "value")
+        config = dataclasses.replace(config, experiment=name)
+    return config, expand(config)
+
+
+def _trial_table(specs) -> str:
+    rows = [
+        [
+            spec.key,
+            spec.dataset.name,
+            spec.row,
+            spec.seed,
+            ", ".join(v.name for v in spec.variants),
+            f"cpu={spec.resources.cpu:g} gpu={spec.resources.gpu:g}",
+        ]
+        for spec in specs
+    ]
+    return tabulate(rows, headers=["trial", "dataset", "method", "seed", "variants", "resources"], tablefmt="simple")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from suite.matrix import count_variants
+
+    _, specs = _load(args.config, None)
+    print(f"ok: {len(specs)} trials, {count_variants(specs)} variants")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from suite.matrix import count_variants
+    from suite.runner import run_experiment
+
+    config, specs = _load(args.config, args.experiment)
+    if args.dry_run:
+        print(_trial_table(specs))
+        print(f"{len(specs)} trials, {count_variants(specs)} variants")
+        return 0
+    root = Path(config.results_dir) / config.experiment
+    address = args.address or os.environ.get("RAY_ADDRESS")
+    outcome = run_experiment(config, specs, root, address=address, rerun=args.rerun)
+    print((root / "leaderboard.md").read_text())
+    print(
+        f"trained {outcome.trained}, skipped {outcome.skipped} complete, failed {len(outcome.failed)}; "
+        f"results in {root}"
+    )
+    if outcome.failed:
+        print(f"failed trials (see {root}/trials/<key>/error.txt): {', '.join(outcome.failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from suite.report.build import build_report
+
+    print(build_report(Path(args.results_dir)))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="suite", description="Benchmark generative recommenders from one YAML file.")
+    commands = top.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run every trial of a benchmark YAML and write its tables")
+    run.add_argument("config")
+    run.add_argument("--experiment", help="results folder name (default: the YAML's experiment)")
+    run.add_argument("--address", help="join this Ray cluster (default: $RAY_ADDRESS, else a local Ray)")
+    run.add_argument("--dry-run", action="store_true", help="print the expanded trial table and exit")
+    run.add_argument("--rerun", action="store_true", help="recompute trials that are already complete")
+    run.set_defaults(handler=cmd_run)
+    validate = commands.add_parser("validate", help="check a benchmark YAML and count its trials")
+    validate.add_argument("config")
+    validate.set_defaults(handler=cmd_validate)
+    report = commands.add_parser("report", help="rebuild every table from a results folder, without training")
+    report.add_argument("results_dir")
+    report.set_defaults(handler=cmd_report)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except SuiteError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code

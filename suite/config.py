@@ -1,0 +1,380 @@
+"""Load a benchmark YAML into typed, validated objects.
+
+Every problem is reported as one `ConfigError` naming the file and the key path, e.g.
+`benchmark.yaml: methods.sasrec.epochs: expected int, got 'ten'`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from suite.data.sources import BUILTIN_DATASETS, LOADERS
+from suite.errors import ConfigError
+from suite.registry import get_method, known_methods
+
+METRIC_PATTERN = re.compile(r"^(recall|ndcg)@([1-9][0-9]*)$")
+TESTS = ("wilcoxon", "t-test", "permutation")
+CORRECTIONS = ("holm", "bonferroni", "none")
+DEVICES = ("auto", "cpu", "cuda")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu: float = 1.0
+    gpu: float = 0.0
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    name: str
+    loader: str
+    path: str | None = None
+    history: int = 50
+    min_items: int = 3
+    max_users: int | None = None
+
+
+@dataclass(frozen=True)
+class MethodConfig:
+    """One `methods:` entry. `name` is how it appears in tables; `method` is the registered class."""
+
+    name: str
+    method: str
+    params: Mapping[str, Any]
+    grid: Mapping[str, tuple] = field(default_factory=dict)
+    variants: Mapping[str, tuple] = field(default_factory=dict)
+    resources: Resources | None = None
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    ks: tuple[int, ...] = (1, 5, 10)
+    metrics: tuple[str, ...] = ("recall@1", "recall@5", "recall@10", "ndcg@5", "ndcg@10")
+    select_metric: str = "ndcg@10"
+    test: str = "wilcoxon"
+    correction: str = "holm"
+    alpha: float = 0.05
+
+
+@dataclass(frozen=True)
+class BenchmarkConfig:
+    source: str
+    experiment: str
+    results_dir: str
+    seeds: tuple[int, ...]
+    device: str
+    resources: Resources
+    max_failures: int
+    datasets: Mapping[str, DatasetConfig]
+    methods: Mapping[str, MethodConfig]
+    evaluation: EvaluationConfig
+
+
+def _describe(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+
+
+class _Reader:
+    """Typed accessors that raise a ConfigError naming the file and key path."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        return ConfigError(self.source, key, message)
+
+    def mapping(self, value: Any, key: str, allowed: tuple[str, ...] | None = None) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a mapping, got {_describe(value)}")
+        for name in value:
+            if not isinstance(name, str):
+                raise self.fail(key, f"keys must be strings, got {_describe(name)}")
+            if allowed is not None and name not in allowed:
+                raise self.fail(_join(key, name), f"unknown key (allowed: {', '.join(allowed)})")
+        return value
+
+    def integer(self, value: Any, key: str, minimum: int | None = None) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"expected int, got {_describe(value)}")
+        if minimum is not None and value < minimum:
+            raise self.fail(key, f"must be at least {minimum}, got {value}")
+        return value
+
+    def number(self, value: Any, key: str, minimum: float | None = None) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"expected a number, got {_describe(value)}")
+        if minimum is not None and value < minimum:
+            raise self.fail(key, f"must be at least {minimum}, got {value}")
+        return float(value)
+
+    def string(self, value: Any, key: str, choices: tuple[str, ...] | None = None) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected a string, got {_describe(value)}")
+        if choices is not None and value not in choices:
+            raise self.fail(key, f"unknown value {value!r} (choose from: {', '.join(choices)})")
+        return value
+
+    def name(self, value: Any, key: str) -> str:
+        text = self.string(value, key)
+        if not NAME_PATTERN.match(text):
+            raise self.fail(key, f"{text!r} is not a usable name (letters, digits, '.', '_', '-')")
+        return text
+
+    def items(self, value: Any, key: str) -> list:
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected a list, got {_describe(value)}")
+        if not value:
+            raise self.fail(key, "the list is empty, so the matrix expands to zero trials")
+        return value
+
+    def resources(self, value: Any, key: str, base: Resources) -> Resources:
+        raw = self.mapping(value, key, ("cpu", "gpu"))
+        cpu = self.number(raw.get("cpu", base.cpu), _join(key, "cpu"))
+        gpu = self.number(raw.get("gpu", base.gpu), _join(key, "gpu"), minimum=0)
+        if cpu <= 0:
+            raise self.fail(_join(key, "cpu"), f"must be positive, got {cpu:g}")
+        return Resources(cpu=cpu, gpu=gpu)
+
+
+def _join(key: str, name: str | int) -> str:
+    if isinstance(name, int):
+        return f"{key}[{name}]"
+    return f"{key}.{name}" if key else name
+
+
+TOP_LEVEL = (
+    "experiment",
+    "results_dir",
+    "seeds",
+    "device",
+    "resources",
+    "max_failures",
+    "datasets",
+    "methods",
+    "evaluation",
+)
+DATASET_KEYS = ("loader", "path", "history", "min_items", "max_users")
+EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha")
+RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources")
+
+
+def load_config(path: str | Path) -> BenchmarkConfig:
+    """Read and validate a benchmark YAML file (safe_load only)."""
+    path = Path(path)
+    source = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), "", "no such file") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(source, "", f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise ConfigError(str(path), "", f"cannot read: {error.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(source, "", f"not valid YAML: {where}{problem}") from None
+    if raw is None:
+        raise ConfigError(source, "", "the file is empty")
+    return parse_config(raw, source=source, default_experiment=path.stem)
+
+
+def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -> BenchmarkConfig:
+    """Validate an already-parsed YAML document."""
+    read = _Reader(source)
+    top = read.mapping(raw, "", TOP_LEVEL)
+    experiment = read.name(top.get("experiment", default_experiment), "experiment")
+    results_dir = read.string(top.get("results_dir", "results"), "results_dir")
+    seeds_raw = read.items(top.get("seeds", [0]), "seeds")
+    seeds = tuple(read.integer(s, _join("seeds", i), minimum=0) for i, s in enumerate(seeds_raw))
+    if len(set(seeds)) != len(seeds):
+        raise read.fail("seeds", f"duplicate seeds in {list(seeds)}")
+    device = read.string(top.get("device", "auto"), "device", DEVICES)
+    resources = read.resources(top.get("resources"), "resources", Resources())
+    max_failures = read.integer(top.get("max_failures", 0), "max_failures", minimum=0)
+    evaluation = _parse_evaluation(read, top.get("evaluation"))
+    datasets = _parse_datasets(read, top.get("datasets"))
+    methods = _parse_methods(read, top.get("methods"))
+    return BenchmarkConfig(
+        source=source,
+        experiment=experiment,
+        results_dir=results_dir,
+        seeds=seeds,
+        device=device,
+        resources=resources,
+        max_failures=max_failures,
+        datasets=datasets,
+        methods=methods,
+        evaluation=evaluation,
+    )
+
+
+def _parse_evaluation(read: _Reader, value: Any) -> EvaluationConfig:
+    raw = read.mapping(value, "evaluation", EVALUATION_KEYS)
+    base = EvaluationConfig()
+    ks_raw = read.items(raw.get("ks", list(base.ks)), "evaluation.ks")
+    ks = tuple(sorted({read.integer(k, _join("evaluation.ks", i), 1) for i, k in enumerate(ks_raw)}))
+    metrics_raw = read.items(raw.get("metrics", list(base.metrics)), "evaluation.metrics")
+    metrics = tuple(_metric(read, m, _join("evaluation.metrics", i), ks) for i, m in enumerate(metrics_raw))
+    select = _metric(read, raw.get("select_metric", base.select_metric), "evaluation.select_metric", ks)
+    alpha = read.number(raw.get("alpha", base.alpha), "evaluation.alpha")
+    if not 0 < alpha < 1:
+        raise read.fail("evaluation.alpha", f"must lie strictly between 0 and 1, got {alpha:g}")
+    return EvaluationConfig(
+        ks=ks,
+        metrics=metrics,
+        select_metric=select,
+        test=read.string(raw.get("test", base.test), "evaluation.test", TESTS),
+        correction=read.string(raw.get("correction", base.correction), "evaluation.correction", CORRECTIONS),
+        alpha=alpha,
+    )
+
+
+def _metric(read: _Reader, value: Any, key: str, ks: tuple[int, ...]) -> str:
+    text = read.string(value, key)
+    match = METRIC_PATTERN.match(text)
+    if not match:
+        raise read.fail(key, f"unknown metric {text!r} (use recall@K or ndcg@K)")
+    if int(match.group(2)) not in ks:
+        raise read.fail(key, f"{text} needs K={match.group(2)} in evaluation.ks {list(ks)}")
+    return text
+
+
+def _parse_datasets(read: _Reader, value: Any) -> dict[str, DatasetConfig]:
+    raw = read.mapping(value, "datasets")
+    if not raw:
+        raise read.fail("datasets", "no datasets, so the matrix is empty")
+    datasets = {}
+    for name, entry in raw.items():
+        key = _join("datasets", name)
+        read.name(name, key)
+        spec = read.mapping(entry, key, DATASET_KEYS)
+        if "loader" in spec:
+            loader = read.string(spec["loader"], _join(key, "loader"), LOADERS)
+        elif name in BUILTIN_DATASETS:
+            loader = BUILTIN_DATASETS[name]
+        else:
+            raise read.fail(
+                key,
+                f"unknown dataset {name!r} (built in: {', '.join(BUILTIN_DATASETS)}; "
+                f"otherwise give loader: ({', '.join(LOADERS)}) and path:)",
+            )
+        path = spec.get("path")
+        if path is not None:
+            path = read.string(path, _join(key, "path"))
+        elif name not in BUILTIN_DATASETS:
+            raise read.fail(_join(key, "path"), "required for a dataset that is not built in")
+        max_users = spec.get("max_users")
+        if max_users is not None:
+            max_users = read.integer(max_users, _join(key, "max_users"), minimum=1)
+        datasets[name] = DatasetConfig(
+            name=name,
+            loader=loader,
+            path=path,
+            history=read.integer(spec.get("history", 50), _join(key, "history"), minimum=1),
+            min_items=read.integer(spec.get("min_items", 3), _join(key, "min_items"), minimum=3),
+            max_users=max_users,
+        )
+    return datasets
+
+
+def _parse_methods(read: _Reader, value: Any) -> dict[str, MethodConfig]:
+    raw = read.mapping(value, "methods")
+    if not raw:
+        raise read.fail("methods", "no methods, so the matrix is empty")
+    methods = {}
+    for name, entry in raw.items():
+        key = _join("methods", name)
+        read.name(name, key)
+        spec = dict(read.mapping(entry, key))
+        method_name = read.string(spec.pop("method", name), _join(key, "method"))
+        try:
+            cls = get_method(method_name)
+        except KeyError:
+            raise read.fail(
+                _join(key, "method") if method_name != name else key,
+                f"unknown method {method_name!r} (known: {', '.join(known_methods())})",
+            ) from None
+        grid_raw = read.mapping(spec.pop("grid", None), _join(key, "grid"))
+        variants_raw = read.mapping(spec.pop("variants", None), _join(key, "variants"))
+        resources_raw = spec.pop("resources", None)
+        resources = (
+            None if resources_raw is None else read.resources(resources_raw, _join(key, "resources"), Resources())
+        )
+        schema = _ParamSchema(read, cls, key)
+        params = {p: schema.value(p, v, _join(key, p)) for p, v in spec.items()}
+        grid = {p: schema.axis(p, v, _join(_join(key, "grid"), p), inference=False) for p, v in grid_raw.items()}
+        variants = {
+            p: schema.axis(p, v, _join(_join(key, "variants"), p), inference=True) for p, v in variants_raw.items()
+        }
+        methods[name] = MethodConfig(
+            name=name, method=method_name, params=params, grid=grid, variants=variants, resources=resources
+        )
+    return methods
+
+
+class _ParamSchema:
+    """Checks method parameters against the types of the method's declared defaults."""
+
+    def __init__(self, read: _Reader, cls: type, key: str):
+        self.read, self.cls, self.key = read, cls, key
+        self.training = dict(cls.defaults)
+        self.inference = dict(cls.inference_defaults)
+        self.choices = dict(getattr(cls, "choices", {}))
+
+    def value(self, param: str, value: Any, key: str) -> Any:
+        known = {**self.training, **self.inference}
+        if param not in known:
+            allowed = ", ".join(sorted(known) + list(RESERVED_METHOD_KEYS))
+            raise self.read.fail(key, f"unknown parameter of method {self.cls.name!r} (allowed: {allowed})")
+        value = _coerce(self.read, known[param], value, key)
+        if param in self.choices and value not in self.choices[param]:
+            options = ", ".join(map(str, self.choices[param]))
+            raise self.read.fail(key, f"unknown value {value!r} (choose from: {options})")
+        return value
+
+    def axis(self, param: str, values: Any, key: str, inference: bool) -> tuple:
+        if inference and param in self.training:
+            raise self.read.fail(key, "changes training, so it belongs under grid:, not variants:")
+        if not inference and param in self.inference:
+            raise self.read.fail(key, "only changes inference, so it belongs under variants:, not grid:")
+        items = self.read.items(values, key)
+        coerced = tuple(self.value(param, v, _join(key, i)) for i, v in enumerate(items))
+        if len(set(map(repr, coerced))) != len(coerced):
+            raise self.read.fail(key, f"duplicate values in {list(coerced)}")
+        return coerced
+
+
+def _coerce(read: _Reader, default: Any, value: Any, key: str) -> Any:
+    """Accept `value` if it has the type of `default` (an int where a float is expected too)."""
+    if default is None:
+        return value
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise read.fail(key, f"expected bool, got {_describe(value)}")
+        return value
+    if isinstance(default, int):
+        return read.integer(value, key)
+    if isinstance(default, float):
+        return read.number(value, key)
+    if isinstance(default, str):
+        return read.string(value, key)
+    if isinstance(default, list | tuple):
+        if not isinstance(value, list):
+            raise read.fail(key, f"expected a list, got {_describe(value)}")
+        return tuple(value)
+    if isinstance(default, dict):
+        return read.mapping(value, key)
+    raise read.fail(key, f"parameter type {type(default).__name__} is not supported in YAML")

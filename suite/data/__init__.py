@@ -1,0 +1,1 @@
+"""Datasets: readers for raw files, leave-one-out preparation and its cache."""

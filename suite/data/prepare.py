@@ -1,0 +1,136 @@
+"""Filter, order and split interactions leave-one-out; cache the result by content hash.
+
+Protocol (DESIGN section 5): per user, interactions sorted by time (file order breaks ties);
+the last item is the test target, the second-to-last the validation target, the rest is
+training data. Users with fewer than `min_items` interactions are dropped. Item ids are
+0..n_items-1 in sorted order of the raw item tokens; every item left after filtering is in
+the catalog, so ranking is over the full catalog.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from suite.cache import content_hash, file_hash, get_or_build
+from suite.config import DatasetConfig
+from suite.data.interactions import Interactions, dataset_files, load_interactions
+from suite.errors import DataError
+
+PREPARE_VERSION = "1"
+
+
+@dataclass
+class PreparedData:
+    """One dataset, split leave-one-out. Sequences hold internal item ids in time order."""
+
+    name: str
+    item_tokens: np.ndarray
+    user_tokens: np.ndarray
+    sequences: list[np.ndarray]
+    item_features: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_tokens)
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_tokens)
+
+    def train_sequences(self) -> list[np.ndarray]:
+        return [s[:-2] for s in self.sequences]
+
+    def valid_targets(self) -> np.ndarray:
+        return np.array([s[-2] for s in self.sequences], dtype=np.int64)
+
+    def test_targets(self) -> np.ndarray:
+        return np.array([s[-1] for s in self.sequences], dtype=np.int64)
+
+    def valid_histories(self, length: int) -> list[np.ndarray]:
+        """Each user's training items, the most recent `length` of them."""
+        return [s[:-2][-length:] for s in self.sequences]
+
+    def test_histories(self, length: int) -> list[np.ndarray]:
+        """Each user's items before the test item, the most recent `length` of them."""
+        return [s[:-1][-length:] for s in self.sequences]
+
+    def stats(self) -> dict[str, float]:
+        """Dataset statistics in the shape of LLaDA-Rec Table 2."""
+        interactions = sum(len(s) for s in self.sequences)
+        return {
+            "users": self.n_users,
+            "items": self.n_items,
+            "interactions": interactions,
+            "sparsity": 1.0 - interactions / (self.n_users * self.n_items),
+            "avg_len": interactions / self.n_users,
+        }
+
+
+def split_sequences(raw: Interactions, min_items: int, max_users: int | None) -> PreparedData:
+    """Group interactions into per-user time-ordered sequences and index the items."""
+    user_tokens, user_index = np.unique(raw.users.astype(str), return_inverse=True)
+    order = np.lexsort((np.arange(len(user_index)), raw.timestamps, user_index))
+    counts = np.bincount(user_index, minlength=len(user_tokens))
+    keep_users = np.flatnonzero(counts >= min_items)
+    if max_users is not None:
+        keep_users = keep_users[:max_users]
+    if len(keep_users) == 0:
+        raise DataError(f"no user has at least {min_items} interactions")
+    kept = np.isin(user_index[order], keep_users)
+    order = order[kept]
+    item_tokens, item_index = np.unique(raw.items[order].astype(str), return_inverse=True)
+    boundaries = np.cumsum(counts[keep_users])[:-1]
+    sequences = [s.astype(np.int64) for s in np.split(item_index, boundaries)]
+    features = {name: [values.get(token, "") for token in item_tokens] for name, values in raw.item_features.items()}
+    return PreparedData(
+        name="",
+        item_tokens=item_tokens,
+        user_tokens=user_tokens[keep_users],
+        sequences=sequences,
+        item_features=features,
+    )
+
+
+def _save(data: PreparedData, folder: Path) -> None:
+    lengths = np.array([len(s) for s in data.sequences], dtype=np.int64)
+    np.savez(
+        folder / "data.npz",
+        items=np.concatenate(data.sequences),
+        lengths=lengths,
+        item_tokens=data.item_tokens.astype(str),
+        user_tokens=data.user_tokens.astype(str),
+    )
+    (folder / "features.json").write_text(json.dumps(data.item_features))
+
+
+def _load(folder: Path, name: str) -> PreparedData:
+    with np.load(folder / "data.npz") as arrays:
+        sequences = np.split(arrays["items"], np.cumsum(arrays["lengths"])[:-1])
+        return PreparedData(
+            name=name,
+            item_tokens=arrays["item_tokens"],
+            user_tokens=arrays["user_tokens"],
+            sequences=list(sequences),
+            item_features=json.loads((folder / "features.json").read_text()),
+        )
+
+
+def prepare(config: DatasetConfig) -> PreparedData:
+    """Load, filter and split a dataset, through the cache."""
+    files = dataset_files(config)
+    key = content_hash(
+        PREPARE_VERSION,
+        config.loader,
+        *[file_hash(f) for f in files],
+        json.dumps({"min_items": config.min_items, "max_users": config.max_users}),
+    )
+
+    def build(folder: Path) -> None:
+        _save(split_sequences(load_interactions(config), config.min_items, config.max_users), folder)
+
+    folder, _ = get_or_build("datasets", key, build)
+    return _load(folder, config.name)

@@ -1,0 +1,24 @@
+"""Errors that end a command with one clear line and a non-zero exit."""
+
+
+class SuiteError(Exception):
+    """A user-facing error: its message is printed alone, without a traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(SuiteError):
+    """A benchmark YAML that cannot be used; the message names the file and key path."""
+
+    exit_code = 2
+
+    def __init__(self, source: str, key: str, message: str):
+        self.source, self.key, self.message = source, key, message
+        where = f"{source}: {key}: " if key else f"{source}: "
+        super().__init__(where + message)
+
+
+class DataError(SuiteError):
+    """A dataset file that is missing or malformed; the message names the file and line."""
+
+    exit_code = 3

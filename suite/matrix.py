@@ -1,0 +1,141 @@
+"""Expand a benchmark config into TrialSpecs: one per training run, with inference variants inside."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from suite.config import BenchmarkConfig, DatasetConfig, Resources
+from suite.registry import get_method
+
+DEFAULT_VARIANT = "default"
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=list)
+
+
+def _label(assignment: Mapping[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in assignment.items())
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One inference setting of a trained model: the inference parameters it overrides."""
+
+    name: str
+    overrides_json: str = "{}"
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        return json.loads(self.overrides_json)
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """A frozen description of one training run; its `key` names its folder in the store."""
+
+    dataset: DatasetConfig
+    method: str
+    method_class: str
+    params_json: str
+    grid_label: str
+    seed: int
+    variants: tuple[Variant, ...]
+    ks: tuple[int, ...]
+    select_metric: str
+    device: str = "auto"
+    resources: Resources = Resources()
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return json.loads(self.params_json)
+
+    @property
+    def row(self) -> str:
+        """The leaderboard row this trial belongs to: method name plus its grid assignment."""
+        return f"{self.method} [{self.grid_label}]" if self.grid_label else self.method
+
+    @property
+    def key(self) -> str:
+        """Content hash of everything that determines the results (not where or how fast they run)."""
+        identity = self.to_dict()
+        del identity["device"], identity["resources"]
+        return hashlib.sha256(canonical_json(identity).encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["params"] = self.params
+        del data["params_json"]
+        data["variants"] = [{"name": v.name, "overrides": v.overrides} for v in self.variants]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrialSpec:
+        return cls(
+            dataset=DatasetConfig(**data["dataset"]),
+            method=data["method"],
+            method_class=data["method_class"],
+            params_json=canonical_json(data["params"]),
+            grid_label=data["grid_label"],
+            seed=data["seed"],
+            variants=tuple(Variant(v["name"], canonical_json(v["overrides"])) for v in data["variants"]),
+            ks=tuple(data["ks"]),
+            select_metric=data["select_metric"],
+            device=data["device"],
+            resources=Resources(**data["resources"]),
+        )
+
+
+def _product(axes: Mapping[str, tuple]) -> list[dict[str, Any]]:
+    names = list(axes)
+    return [dict(zip(names, values, strict=True)) for values in itertools.product(*(axes[n] for n in names))]
+
+
+def _variants(axes: Mapping[str, tuple], configured: Mapping[str, Any]) -> tuple[Variant, ...]:
+    variants = [Variant(DEFAULT_VARIANT)]
+    seen = {canonical_json({})}
+    for assignment in _product(axes) if axes else []:
+        overrides = {k: v for k, v in assignment.items() if configured.get(k) != v}
+        text = canonical_json(overrides)
+        if text not in seen:
+            seen.add(text)
+            variants.append(Variant(_label(assignment), text))
+    return tuple(variants)
+
+
+def expand(config: BenchmarkConfig) -> list[TrialSpec]:
+    """datasets x methods x per-method grid x seeds, in a stable order."""
+    specs = []
+    for dataset in config.datasets.values():
+        for entry in config.methods.values():
+            cls = get_method(entry.method)
+            base = {**cls.defaults, **cls.inference_defaults, **entry.params}
+            variants = _variants(entry.variants, base)
+            for assignment in _product(entry.grid):
+                params = {**base, **assignment}
+                for seed in config.seeds:
+                    specs.append(
+                        TrialSpec(
+                            dataset=dataset,
+                            method=entry.name,
+                            method_class=entry.method,
+                            params_json=canonical_json(params),
+                            grid_label=_label(assignment),
+                            seed=seed,
+                            variants=variants,
+                            ks=config.evaluation.ks,
+                            select_metric=config.evaluation.select_metric,
+                            device=config.device,
+                            resources=entry.resources or config.resources,
+                        )
+                    )
+    return specs
+
+
+def count_variants(specs: list[TrialSpec]) -> int:
+    return sum(len(spec.variants) for spec in specs)

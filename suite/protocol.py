@@ -1,0 +1,59 @@
+"""The method protocol: what every registered recommender implements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from suite.context import TrainContext
+
+
+@dataclass
+class TopK:
+    """Ranked recommendations: item ids `[n_users, k]` (-1 = no item) and their scores."""
+
+    items: np.ndarray
+    scores: np.ndarray
+    nfe: float | None = None  # model forward passes per user, where the method counts them
+
+
+class Method(Protocol):
+    """A recommender the suite can train and evaluate.
+
+    `defaults` holds the training parameters and `inference_defaults` the parameters of
+    `recommend`; together they are the method's whole documented configuration. One fitted
+    instance is asked to `recommend` under every inference variant of a trial.
+    """
+
+    name: ClassVar[str]
+    defaults: ClassVar[Mapping[str, Any]]
+    inference_defaults: ClassVar[Mapping[str, Any]]
+
+    def __init__(self, params: Mapping[str, Any]) -> None: ...
+
+    def fit(self, run: TrainContext) -> None: ...
+
+    def recommend(self, histories: Sequence[np.ndarray], k: int, **inference: Any) -> TopK: ...
+
+    def n_parameters(self) -> int: ...
+
+
+class MethodBase:
+    """Convenience base: empty defaults, parameter storage and a parameter count."""
+
+    name: ClassVar[str] = ""
+    defaults: ClassVar[Mapping[str, Any]] = {}
+    inference_defaults: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.params = {**self.defaults, **self.inference_defaults, **params}
+
+    def n_parameters(self) -> int:
+        model = getattr(self, "model", None)
+        if model is None:
+            return 0
+        return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,1 @@
+"""Tables built from the results store: datasets, leaderboard (and, later, ablations)."""

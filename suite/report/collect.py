@@ -1,0 +1,60 @@
+"""Read the store into frames: one row per (trial, variant, user), plus trial summaries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from suite.config import EvaluationConfig
+from suite.store import Store
+
+
+@dataclass
+class Collected:
+    per_user: pd.DataFrame  # dataset, row, seed, variant, user, <metrics>
+    summaries: pd.DataFrame  # one row per trial
+    failed: list[str]  # keys of trials that left an error and no summary
+
+
+def read_evaluation(root: Path) -> EvaluationConfig:
+    path = root / "evaluation.json"
+    if not path.is_file():
+        return EvaluationConfig()
+    raw = json.loads(path.read_text())
+    return EvaluationConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+
+
+def collect(root: Path) -> Collected:
+    store = Store(root)
+    frames, summaries = [], []
+    for key in store.trial_keys():
+        summary = store.read_summary(key)
+        frame = store.read_per_user(key)
+        frame.insert(0, "dataset", summary["dataset"])
+        frame.insert(1, "row", summary["row"])
+        frame.insert(2, "seed", summary["seed"])
+        frames.append(frame)
+        default = summary["variants"].get("default", {})
+        summaries.append(
+            {
+                "key": key,
+                "dataset": summary["dataset"],
+                "row": summary["row"],
+                "seed": summary["seed"],
+                "users": summary["users"],
+                "n_parameters": summary["n_parameters"],
+                "train_seconds": summary["train_seconds"],
+                "inference_seconds": default.get("inference_seconds"),
+            }
+        )
+    trials = root / "trials"
+    failed = (
+        sorted(p.name for p in trials.iterdir() if (p / "error.txt").is_file() and not (p / "summary.json").is_file())
+        if trials.is_dir()
+        else []
+    )
+    per_user = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return Collected(per_user=per_user, summaries=pd.DataFrame(summaries), failed=failed)

@@ -1,0 +1,29 @@
+"""The dataset statistics table, in the shape of LLaDA-Rec Table 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from tabulate import tabulate
+
+from suite.store import write_frame, write_text
+
+
+def write_dataset_stats(root: Path, stats: dict[str, dict[str, float]]) -> str:
+    """Write `datasets.{md,csv}` and return the markdown table."""
+    frame = pd.DataFrame([{"dataset": name, **values} for name, values in stats.items()])
+    shown = pd.DataFrame(
+        {
+            "Dataset": frame["dataset"],
+            "#Users": frame["users"].map("{:,}".format),
+            "#Items": frame["items"].map("{:,}".format),
+            "#Interactions": frame["interactions"].map("{:,}".format),
+            "Sparsity": frame["sparsity"].map("{:.3%}".format),
+            "Avg.len": frame["avg_len"].map("{:.2f}".format),
+        }
+    )
+    markdown = tabulate(shown, headers="keys", tablefmt="pipe", showindex=False, disable_numparse=True)
+    write_text(root / "datasets.md", markdown + "\n")
+    write_frame(root / "datasets.csv", frame)
+    return markdown

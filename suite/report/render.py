@@ -1,0 +1,105 @@
+"""Render a leaderboard as markdown, LaTeX (booktabs) and CSV."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+from tabulate import tabulate
+
+from suite.config import EvaluationConfig
+from suite.report.leaderboard import Leaderboard
+from suite.store import write_frame, write_text
+
+SHORT = {"recall": "R", "ndcg": "N"}
+EFFICIENCY = (
+    ("n_parameters", "Params", "{:,.0f}"),
+    ("train_seconds", "Train s", "{:.1f}"),
+    ("seconds_per_1k_users", "s/1k users", "{:.3f}"),
+)
+
+
+def metric_label(metric: str) -> str:
+    name, k = metric.split("@")
+    return f"{SHORT[name]}@{k}"
+
+
+def _number(cell: pd.Series) -> str:
+    text = f"{cell['mean']:.4f}"
+    if not math.isnan(cell["std"]):
+        text += f" ± {cell['std']:.4f}"
+    return text
+
+
+def _grid(board: Leaderboard, evaluation: EvaluationConfig, style: str) -> tuple[list[str], list[list[str]]]:
+    marks = {
+        "md": ("**{}**", "<u>{}</u>", "{}†"),
+        "tex": ("\\textbf{{{}}}", "\\underline{{{}}}", "{}$^\\dagger$"),
+    }[style]
+    bold, under, dagger = marks
+    index = board.cells.set_index(["dataset", "row", "metric"])
+    efficiency = board.efficiency.set_index(["dataset", "row"])
+    header = ["Method"]
+    for dataset in board.datasets:
+        header += [f"{dataset} {metric_label(m)}" for m in evaluation.metrics]
+        header += [f"{dataset} {label}" for _, label, _ in EFFICIENCY]
+    body = []
+    for row in board.rows:
+        line = [row.replace("_", "\\_") if style == "tex" else row]
+        for dataset in board.datasets:
+            for metric in evaluation.metrics:
+                if (dataset, row, metric) not in index.index:
+                    line.append("–")
+                    continue
+                cell = index.loc[(dataset, row, metric)]
+                text = _number(cell).replace("±", "$\\pm$") if style == "tex" else _number(cell)
+                text = bold.format(text) if cell["place"] == 1 else under.format(text) if cell["place"] == 2 else text
+                line.append(dagger.format(text) if cell["significant"] else text)
+            for column, _, fmt in EFFICIENCY:
+                value = efficiency[column].get((dataset, row), float("nan"))
+                line.append("–" if value is None or math.isnan(value) else fmt.format(value))
+        body.append(line)
+    return header, body
+
+
+def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str]) -> str:
+    users = ", ".join(f"{d}: {n:,}" for d, n in board.users.items())
+    text = (
+        f"Mean over seeds (± std where there are several). Bold: best; underlined: second. "
+        f"† marks a cell that differs from the column's best by a paired {evaluation.test} test on per-user "
+        f"values (averaged over seeds first), {evaluation.correction} correction over the {board.comparisons} "
+        f"comparisons of this table, alpha = {evaluation.alpha}. Users: {users}. "
+        f"Efficiency: parameters, training seconds and inference seconds per 1,000 users, means over seeds."
+    )
+    if failed:
+        text += f" Failed trials, not shown: {', '.join(failed)}."
+    return text
+
+
+def write_leaderboard(root: Path, board: Leaderboard, evaluation: EvaluationConfig, failed: list[str]) -> str:
+    """Write `leaderboard.{md,tex,csv}`; return the markdown."""
+    note = footer(board, evaluation, failed)
+    header, body = _grid(board, evaluation, "md")
+    markdown = tabulate(body, headers=header, tablefmt="pipe", disable_numparse=True) + f"\n\n{note}\n"
+    write_text(root / "leaderboard.md", markdown)
+    header, body = _grid(board, evaluation, "tex")
+    columns = "l" + "r" * (len(header) - 1)
+    caption = note.replace("†", "$^\\dagger$").replace("±", "$\\pm$").replace("_", "\\_")
+    lines = [
+        "\\begin{table}[t]",
+        "\\centering",
+        f"\\caption{{{caption}}}",
+        f"\\begin{{tabular}}{{{columns}}}",
+        "\\toprule",
+        " & ".join(h.replace("_", "\\_") for h in header) + " \\\\",
+        "\\midrule",
+        *(" & ".join(line) + " \\\\" for line in body),
+        "\\bottomrule",
+        "\\end{tabular}",
+        "\\end{table}",
+    ]
+    write_text(root / "leaderboard.tex", "\n".join(lines) + "\n")
+    merged = board.cells.merge(board.efficiency, on=["dataset", "row"], how="left")
+    write_frame(root / "leaderboard.csv", merged)
+    return markdown

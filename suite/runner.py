@@ -1,0 +1,144 @@
+"""Run a benchmark's TrialSpecs as Ray Tune trials and write the store.
+
+Completed trials (those with a `summary.json`) are skipped unless `rerun` is set, so an
+interrupted run picks up where it stopped. A trial that raises is retried by Ray up to
+`max_failures` times; its last traceback stays in `trials/<key>/error.txt`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from suite.cache import cache_dir
+from suite.config import BenchmarkConfig
+from suite.data.prepare import prepare
+from suite.manifest import git_commit, hardware, now, package_versions
+from suite.matrix import TrialSpec
+from suite.report.datasets import write_dataset_stats
+from suite.store import Store, write_json, write_text
+
+ERROR_FILE = "error.txt"
+RAY_ENVIRONMENT = {
+    "RAY_CHDIR_TO_TRIAL_DIR": "0",  # trials write to the absolute store path, not Ray's trial folder
+    "RAY_DEDUP_LOGS": "0",  # show every trial's per-epoch line
+}
+
+
+@dataclass
+class RunOutcome:
+    trained: int
+    skipped: int
+    failed: list[str]
+
+
+def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) -> None:
+    """The Ray Tune function trainable: one TrialSpec, reported epoch by epoch."""
+    from ray import tune
+
+    from suite.trial import run_trial
+
+    spec = TrialSpec.from_dict(specs[config["trial"]])
+    store = Store(Path(store_root))
+    label = f"[{spec.dataset.name} {spec.row} seed={spec.seed}]"
+
+    def on_epoch(row: dict[str, Any]) -> None:
+        score = row.get(f"valid_{spec.select_metric}")
+        loss = row.get("loss", float("nan"))
+        print(f"{label} epoch {row['epoch']} loss={loss:.4f} valid {spec.select_metric}={score:.4f}")
+        tune.report({"epoch": row["epoch"], f"valid_{spec.select_metric}": score})
+
+    try:
+        summary = run_trial(spec, store, on_epoch=on_epoch)
+    except Exception:
+        write_text(store.trial_dir(spec.key) / ERROR_FILE, traceback.format_exc())
+        raise
+    (store.trial_dir(spec.key) / ERROR_FILE).unlink(missing_ok=True)
+    default = summary["variants"]["default"]["metrics"]
+    tune.report({"epoch": summary["epochs"], f"test_{spec.select_metric}": default[spec.select_metric], "done": True})
+
+
+def _trial_label(spec: TrialSpec) -> str:
+    return f"{spec.dataset.name}-{spec.row}-s{spec.seed}-{spec.key[:6]}".replace(" ", "")
+
+
+def _trial_name(trial: Any) -> str:
+    return trial.config["trial"]
+
+
+def _start_ray(address: str | None) -> None:
+    import ray
+
+    if address:
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=True)
+    else:
+        ray.init(include_dashboard=False, ignore_reinit_error=True, log_to_driver=True, logging_level="WARNING")
+
+
+def run_experiment(
+    config: BenchmarkConfig,
+    specs: list[TrialSpec],
+    root: Path,
+    address: str | None = None,
+    rerun: bool = False,
+) -> RunOutcome:
+    """Run every pending trial through Ray Tune, then rebuild the report."""
+    from suite.report.build import build_report
+
+    root = root.resolve()
+    store = Store(root)
+    manifest = {
+        "experiment": config.experiment,
+        "config": config.source,
+        "started": now(),
+        "finished": None,
+        "git_commit": git_commit(Path(__file__).parent),
+        "packages": package_versions(),
+        "hardware": hardware(),
+        "ray_address": address,
+    }
+    write_json(root / "manifest.json", manifest)
+    write_json(root / "evaluation.json", asdict(config.evaluation))
+    stats = {name: prepare(dataset).stats() for name, dataset in config.datasets.items()}
+    print(write_dataset_stats(root, stats))
+
+    pending = [spec for spec in specs if rerun or not store.is_complete(spec.key)]
+    print(f"{len(specs)} trials: {len(specs) - len(pending)} already complete, {len(pending)} to run")
+    if pending:
+        _tune(config, pending, root, address)
+    failed = [spec.key for spec in pending if not store.is_complete(spec.key)]
+    build_report(root)
+    manifest["finished"] = now()
+    manifest["trials"] = {"total": len(specs), "trained": len(pending) - len(failed), "failed": failed}
+    write_json(root / "manifest.json", manifest)
+    return RunOutcome(trained=len(pending) - len(failed), skipped=len(specs) - len(pending), failed=failed)
+
+
+def _tune(config: BenchmarkConfig, pending: list[TrialSpec], root: Path, address: str | None) -> None:
+    for name, value in RAY_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    from ray import tune
+
+    _start_ray(address)
+    by_label = {_trial_label(spec): spec for spec in pending}
+    resources = {label: {"cpu": s.resources.cpu, "gpu": s.resources.gpu} for label, s in by_label.items()}
+    trainable = tune.with_parameters(
+        _trainable, specs={label: s.to_dict() for label, s in by_label.items()}, store_root=str(root)
+    )
+    tuner = tune.Tuner(
+        tune.with_resources(trainable, lambda config: resources[config["trial"]]),
+        param_space={"trial": tune.grid_search(list(by_label))},
+        tune_config=tune.TuneConfig(trial_name_creator=_trial_name, trial_dirname_creator=_trial_name),
+        run_config=tune.RunConfig(
+            name=config.experiment,
+            storage_path=str((cache_dir() / "ray").resolve()),
+            failure_config=tune.FailureConfig(max_failures=config.max_failures),
+            verbose=1,
+        ),
+    )
+    tuner.fit()
+    sys.stdout.flush()

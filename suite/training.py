@@ -1,0 +1,83 @@
+"""Training helpers shared by the neural methods: seeding, devices, early stopping."""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from suite.context import TrainContext
+from suite.errors import SuiteError
+
+
+class TrialFailure(SuiteError):
+    """A trial that cannot go on (a NaN loss, say); the message gives the reason."""
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` is CUDA when a GPU is visible, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+class EarlyStopping:
+    """Keeps the best weights by a validation score; says stop after `patience` epochs without gain."""
+
+    def __init__(self, patience: int):
+        self.patience = patience
+        self.best_score = -math.inf
+        self.best_epoch: int | None = None
+        self.best_state: dict[str, torch.Tensor] | None = None
+
+    def update(self, epoch: int, score: float, model: torch.nn.Module) -> bool:
+        if score > self.best_score:
+            self.best_score, self.best_epoch = score, epoch
+            self.best_state = copy.deepcopy(model.state_dict())
+            return False
+        return epoch - (self.best_epoch or 0) >= self.patience
+
+    def restore(self, model: torch.nn.Module) -> None:
+        if self.best_state is not None:
+            model.load_state_dict(self.best_state)
+
+
+def train_with_early_stopping(
+    run: TrainContext,
+    method: Any,
+    model: torch.nn.Module,
+    train_epoch: Callable[[int], float],
+    epochs: int,
+    patience: int,
+) -> None:
+    """Run `train_epoch` (which returns the mean loss) until validation stops improving.
+
+    After each epoch the method is scored on the validation targets; the weights of the best
+    epoch by `run.select_metric` are restored at the end.
+    """
+    stopper = EarlyStopping(patience)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        loss = train_epoch(epoch)
+        if not math.isfinite(loss):
+            raise TrialFailure(f"loss is {loss} at epoch {epoch}; lower the learning rate")
+        model.eval()
+        with torch.no_grad():
+            scores = run.validate(method)
+        run.log_epoch(epoch, loss=loss, **{f"valid_{name}": value for name, value in scores.items()})
+        if stopper.update(epoch, scores[run.select_metric], model):
+            break
+    stopper.restore(model)
+    model.eval()
+    run.best_epoch = stopper.best_epoch

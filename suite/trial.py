@@ -1,0 +1,87 @@
+"""One trial, start to finish: data, fit, every inference variant, metrics, store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from suite.context import TrainContext
+from suite.data.prepare import prepare
+from suite.matrix import TrialSpec
+from suite.metrics import rank_metrics
+from suite.registry import get_method
+from suite.store import Store
+from suite.training import resolve_device, seed_everything
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict:
+    """Train `spec`'s method, evaluate each variant on the test targets, write the store folder."""
+    started = _now()
+    seed_everything(spec.seed)
+    torch.set_num_threads(max(1, int(spec.resources.cpu)))
+    data = prepare(spec.dataset)
+    method = get_method(spec.method_class)(spec.params)
+    run = TrainContext(
+        data=data,
+        params=spec.params,
+        seed=spec.seed,
+        device=resolve_device(spec.device),
+        history=spec.dataset.history,
+        ks=spec.ks,
+        select_metric=spec.select_metric,
+        on_epoch=on_epoch,
+    )
+    clock = time.perf_counter()
+    method.fit(run)
+    train_seconds = time.perf_counter() - clock
+
+    histories = data.test_histories(spec.dataset.history)
+    targets = data.test_targets()
+    frames, variants = [], {}
+    for variant in spec.variants:
+        clock = time.perf_counter()
+        with torch.no_grad():
+            top = method.recommend(histories, max(spec.ks), **variant.overrides)
+        seconds = time.perf_counter() - clock
+        metrics = rank_metrics(top.items, targets, spec.ks)
+        frames.append(pd.DataFrame({"user": data.user_tokens, "variant": variant.name, **metrics}))
+        variants[variant.name] = {
+            "overrides": variant.overrides,
+            "metrics": {name: float(np.mean(values)) for name, values in metrics.items()},
+            "inference_seconds": seconds,
+            "users_per_second": len(histories) / seconds if seconds > 0 else None,
+            "nfe_per_user": top.nfe,
+        }
+    summary = {
+        "key": spec.key,
+        "status": "ok",
+        "method": spec.method,
+        "method_class": spec.method_class,
+        "row": spec.row,
+        "dataset": spec.dataset.name,
+        "dataset_stats": data.stats(),
+        "seed": spec.seed,
+        "params": spec.params,
+        "device": str(run.device),
+        "users": len(histories),
+        "n_parameters": method.n_parameters(),
+        "train_seconds": train_seconds,
+        "epochs": len(run.log),
+        "best_epoch": run.best_epoch,
+        "variants": variants,
+        "started": started,
+        "finished": _now(),
+    }
+    log = pd.DataFrame(run.log) if run.log else pd.DataFrame({"epoch": []})
+    store.write_trial(spec.key, spec.to_dict(), pd.concat(frames, ignore_index=True), log, summary)
+    return summary

@@ -1,0 +1,37 @@
+import numpy as np
+
+from baselines.sasrec import IGNORE, left_aligned, training_windows
+
+
+def test_every_target_is_counted_exactly_once():
+    rng = np.random.default_rng(0)
+    sequences = [rng.integers(0, 50, size=n) for n in (2, 5, 17, 40, 41, 100)]
+    inputs, targets = training_windows(sequences, length=8, stride=4)
+    counted = targets[targets != IGNORE]
+    expected = np.concatenate([s[1:] for s in sequences])
+    assert sorted(counted.tolist()) == sorted(expected.tolist())
+    assert len(counted) == sum(len(s) - 1 for s in sequences)
+
+
+def test_targets_are_the_next_item_of_each_input():
+    seq = np.arange(10)
+    inputs, targets = training_windows([seq], length=4, stride=2)
+    for row_in, row_out in zip(inputs, targets, strict=True):
+        for x, y in zip(row_in, row_out, strict=True):
+            if y != IGNORE:
+                assert y == x  # input ids are shifted by one for padding, so item x-1 is followed by x
+
+
+def test_counted_targets_have_enough_context():
+    seq = np.arange(30)
+    inputs, targets = training_windows([seq], length=8, stride=4)
+    for row_in, row_out in zip(inputs, targets, strict=True):
+        positions = np.flatnonzero(row_out != IGNORE)
+        if row_in[0] != 1:  # not the window at the start of the sequence
+            assert positions.min() >= 8 - 4 - 1
+
+
+def test_left_aligned_batch():
+    batch, lengths = left_aligned([np.array([4, 5, 6]), np.array([1])], length=2)
+    assert batch.tolist() == [[6, 7], [2, 0]]
+    assert lengths.tolist() == [2, 1]

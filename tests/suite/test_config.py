@@ -1,0 +1,142 @@
+"""Bad benchmark files: each gives one line naming the file and key, and exit code 2."""
+
+import textwrap
+
+import pytest
+
+from suite.cli import main
+from suite.config import load_config
+
+GOOD = """
+experiment: ok
+seeds: [0, 1]
+datasets:
+  ml-100k: {}
+methods:
+  pop: {}
+  sasrec:
+    epochs: 3
+    grid:
+      hidden_size: [32, 64]
+"""
+
+BAD = [
+    (
+        "methods:\n  sasrec:\n    epochs: ten\ndatasets:\n  ml-100k: {}\n",
+        "methods.sasrec.epochs: expected int, got 'ten'",
+    ),
+    ("methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nseed: [1]\n", "seed: unknown key (allowed: experiment,"),
+    ("methods:\n  gpt5rec: {}\ndatasets:\n  ml-100k: {}\n", "methods.gpt5rec: unknown method 'gpt5rec' (known: "),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  netflix: {}\n",
+        "datasets.netflix: unknown dataset 'netflix' (built in: ml-100k",
+    ),
+    ("methods: {}\ndatasets:\n  ml-100k: {}\n", "methods: no methods, so the matrix is empty"),
+    ("methods:\n  pop: {}\ndatasets: {}\n", "datasets: no datasets, so the matrix is empty"),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nseeds: []\n",
+        "seeds: the list is empty, so the matrix expands to zero trials",
+    ),
+    (
+        "methods:\n  sasrec:\n    grid:\n      hidden_size: []\ndatasets:\n  ml-100k: {}\n",
+        "methods.sasrec.grid.hidden_size: the list is empty",
+    ),
+    (
+        "methods:\n  sasrec:\n    dropout: 0.1\ndatasets:\n  ml-100k: {}\n",
+        "methods.sasrec.dropout: unknown parameter of method 'sasrec'",
+    ),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nevaluation:\n  test: z-test\n",
+        "evaluation.test: unknown value 'z-test' (choose from: wilcoxon, t-test, permutation)",
+    ),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nevaluation:\n  metrics: [ndcg@20]\n",
+        "evaluation.metrics[0]: ndcg@20 needs K=20 in evaluation.ks [1, 5, 10]",
+    ),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nresources: {cpu: -1}\n",
+        "resources.cpu: must be positive, got -1",
+    ),
+    ("methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nseeds: [1, 1]\n", "seeds: duplicate seeds in [1, 1]"),
+    (
+        "methods:\n  sasrec:\n    hidden_act: mish\ndatasets:\n  ml-100k: {}\n",
+        "methods.sasrec.hidden_act: unknown value 'mish'",
+    ),
+    (
+        "methods:\n  sasrec:\n    variants:\n      epochs: [1, 2]\ndatasets:\n  ml-100k: {}\n",
+        "methods.sasrec.variants.epochs: changes training, so it belongs under grid:, not variants:",
+    ),
+    ("methods:\n  mine: {method: nope}\ndatasets:\n  ml-100k: {}\n", "methods.mine.method: unknown method 'nope'"),
+    ("methods: [pop]\ndatasets:\n  ml-100k: {}\n", "methods: expected a mapping, got list ['pop']"),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  mine: {loader: atomic}\n",
+        "datasets.mine.path: required for a dataset that is not built in",
+    ),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  ml-100k: {history: 0}\n",
+        "datasets.ml-100k.history: must be at least 1, got 0",
+    ),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nexperiment: ../escape\n",
+        "experiment: '../escape' is not a usable name",
+    ),
+    ("methods: {pop: {}\n", "not valid YAML: line"),
+    ("", "the file is empty"),
+    ("- just\n- a list\n", "expected a mapping, got list"),
+]
+
+
+def write(tmp_path, text, name="bench.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_good_config_validates(tmp_path, capsys):
+    assert main(["validate", str(write(tmp_path, GOOD))]) == 0
+    assert capsys.readouterr().out.strip() == "ok: 6 trials, 6 variants"
+
+
+@pytest.mark.parametrize(("text", "message"), BAD, ids=[m.split(":")[0] + str(i) for i, (_, m) in enumerate(BAD)])
+def test_bad_config_gives_one_line_and_exit_2(tmp_path, capsys, text, message):
+    assert main(["validate", str(write(tmp_path, text))]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("error: bench.yaml: ")
+    assert message in lines[0]
+    assert captured.out == ""
+
+
+def test_missing_file_names_the_path(tmp_path, capsys):
+    missing = tmp_path / "nope.yaml"
+    assert main(["validate", str(missing)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {missing}: no such file"
+
+
+def test_non_utf8_file(tmp_path, capsys):
+    path = tmp_path / "bench.yaml"
+    path.write_bytes(b"methods:\n  pop: {}\n\xff\xfe\n")
+    assert main(["validate", str(path)]) == 2
+    assert "bench.yaml: not UTF-8 text" in capsys.readouterr().err
+
+
+def test_yaml_tags_are_not_executed(tmp_path, capsys):
+    path = write(tmp_path, "methods: !!python/object/apply:os.system ['echo hacked']\n")
+    assert main(["validate", str(path)]) == 2
+    assert "not valid YAML" in capsys.readouterr().err
+
+
+def test_typed_objects(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert config.experiment == "ok"
+    assert config.seeds == (0, 1)
+    assert config.methods["sasrec"].params == {"epochs": 3}
+    assert config.methods["sasrec"].grid == {"hidden_size": (32, 64)}
+    assert config.datasets["ml-100k"].loader == "atomic"
+    assert config.evaluation.test == "wilcoxon"
+
+
+def test_int_is_accepted_where_a_float_is_expected(tmp_path):
+    config = load_config(write(tmp_path, "methods:\n  sasrec: {learning_rate: 1}\ndatasets:\n  ml-100k: {}\n"))
+    assert config.methods["sasrec"].params["learning_rate"] == 1.0

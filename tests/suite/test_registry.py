@@ -1,0 +1,38 @@
+import pytest
+
+import suite.registry as registry
+from suite.registry import get_method, known_methods, register
+
+
+def test_builtin_methods_are_registered():
+    assert {"pop", "sasrec"} <= set(known_methods())
+
+
+def test_unknown_method_lists_the_known_ones():
+    with pytest.raises(KeyError, match=r"unknown method 'nope' \(known: .*pop.*sasrec"):
+        get_method("nope")
+
+
+def test_a_name_cannot_be_taken_twice():
+    with pytest.raises(ValueError, match="already registered"):
+
+        @register("pop")
+        class Impostor:
+            pass
+
+
+def test_entry_point_plugins_are_loaded(monkeypatch):
+    class Plugin:
+        defaults: dict = {}
+        inference_defaults: dict = {}
+
+    class FakeEntryPoint:
+        name = "plugin-method"
+
+        def load(self):
+            return Plugin
+
+    monkeypatch.setattr(registry, "_loaded", False)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [FakeEntryPoint()] if group == "suite.methods" else [])
+    assert get_method("plugin-method") is Plugin
+    registry._registry.pop("plugin-method")

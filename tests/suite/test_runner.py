@@ -1,0 +1,73 @@
+"""Through Ray Tune end to end: the store, resume after a lost trial, and the report."""
+
+import pytest
+
+from suite.cli import main
+from suite.config import parse_config
+from suite.matrix import expand
+from suite.runner import run_experiment
+from suite.store import Store
+
+TINY = {
+    "experiment": "tiny",
+    "seeds": [0, 1],
+    "max_failures": 0,
+    "datasets": {"ml-100k": {"max_users": 60, "history": 20}},
+    "methods": {"pop": {}, "sasrec": {"epochs": 2, "hidden_size": 16, "inner_size": 32}},
+}
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def finished(local_ray, tmp_path_factory):
+    root = tmp_path_factory.mktemp("results") / "tiny"
+    config = parse_config(TINY, "tiny.yaml")
+    specs = expand(config)
+    outcome = run_experiment(config, specs, root)
+    return config, specs, root, outcome
+
+
+def test_every_trial_completes_through_ray_tune(finished):
+    _, specs, root, outcome = finished
+    assert (outcome.trained, outcome.skipped, outcome.failed) == (4, 0, [])
+    store = Store(root)
+    assert store.trial_keys() == sorted(spec.key for spec in specs)
+    for name in ("leaderboard.md", "leaderboard.tex", "leaderboard.csv", "manifest.json", "datasets.md"):
+        assert (root / name).is_file(), name
+    markdown = (root / "leaderboard.md").read_text()
+    assert "| pop" in markdown and "| sasrec" in markdown
+    assert "paired wilcoxon test" in markdown
+
+
+def test_rerun_trains_only_the_trial_whose_summary_is_gone(finished):
+    config, specs, root, _ = finished
+    store = Store(root)
+    untouched = {s.key: store.trial_dir(s.key).joinpath("summary.json").stat().st_mtime_ns for s in specs[1:]}
+    store.trial_dir(specs[0].key).joinpath("summary.json").unlink()
+    outcome = run_experiment(config, specs, root)
+    assert (outcome.trained, outcome.skipped) == (1, 3)
+    assert store.is_complete(specs[0].key)
+    for key, mtime in untouched.items():
+        assert store.trial_dir(key).joinpath("summary.json").stat().st_mtime_ns == mtime
+
+
+def test_no_temporary_files_are_left_behind(finished):
+    _, _, root, _ = finished
+    assert not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_report_rebuilds_the_same_tables_without_training(finished, capsys):
+    _, _, root, _ = finished
+    before = (root / "leaderboard.md").read_text()
+    (root / "leaderboard.md").unlink()
+    assert main(["report", str(root)]) == 0
+    assert (root / "leaderboard.md").read_text() == before
+    assert "| sasrec" in capsys.readouterr().out
