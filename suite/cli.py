@@ -72,6 +72,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tokenizers(args: argparse.Namespace) -> int:
+    from suite.report.tokenizers import tokenizer_rows, tokenizers_to_report, write_tokenizer_report
+
+    config, _ = _load(args.config, args.experiment)
+    rows = tokenizer_rows(config, tokenizers_to_report(config))
+    print(write_tokenizer_report(Path(config.results_dir) / config.experiment, rows))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from suite.report.build import build_report
 
@@ -92,6 +101,10 @@ def parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a benchmark YAML and count its trials")
     validate.add_argument("config")
     validate.set_defaults(handler=cmd_validate)
+    tokenizers = commands.add_parser("tokenizers", help="fit every tokenizer of a YAML and report their quality")
+    tokenizers.add_argument("config")
+    tokenizers.add_argument("--experiment", help="results folder name (default: the YAML's experiment)")
+    tokenizers.set_defaults(handler=cmd_tokenizers)
     report = commands.add_parser("report", help="rebuild every table from a results folder, without training")
     report.add_argument("results_dir")
     report.set_defaults(handler=cmd_report)

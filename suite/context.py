@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
+from suite.config import DEFAULT_ENCODER
 from suite.data.prepare import PreparedData
 from suite.metrics import rank_metrics
+from suite.tokenizers.semantic_ids import SemanticIds
 
 
 @dataclass
@@ -29,8 +31,24 @@ class TrainContext:
     ks: tuple[int, ...] = (1, 5, 10)
     select_metric: str = "ndcg@10"
     on_epoch: Callable[[dict[str, Any]], None] | None = None
+    encoder: str = DEFAULT_ENCODER
     log: list[dict[str, Any]] = field(default_factory=list)
     best_epoch: int | None = None
+    tokenizer_report: dict[str, Any] | None = None
+
+    def semantic_ids(self, tokenizer: Mapping[str, Any]) -> SemanticIds:
+        """The catalog's unique SIDs under `tokenizer` (cached), recorded for `summary.json`."""
+        from suite.embed import embed_items
+        from suite.tokenizers.fitting import fit_semantic_ids, tokenizer_label
+
+        ids, _ = fit_semantic_ids(embed_items(self.data, self.encoder), tokenizer, self.seed)
+        self.tokenizer_report = {
+            "tokenizer": tokenizer_label(tokenizer),
+            "config": dict(tokenizer),
+            "codebook_sizes": list(ids.codebook_sizes),
+            **ids.stats,
+        }
+        return ids
 
     def validate(self, method: Any) -> dict[str, float]:
         histories = self.data.valid_histories(self.history)

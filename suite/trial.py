@@ -40,6 +40,7 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
         ks=spec.ks,
         select_metric=spec.select_metric,
         on_epoch=on_epoch,
+        encoder=spec.dataset.encoder,
     )
     clock = time.perf_counter()
     method.fit(run)
@@ -79,6 +80,7 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
         "epochs": len(run.log),
         "best_epoch": run.best_epoch,
         "variants": variants,
+        "tokenizer": run.tokenizer_report,
         "started": started,
         "finished": _now(),
     }

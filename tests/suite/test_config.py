@@ -140,3 +140,65 @@ def test_typed_objects(tmp_path):
 def test_int_is_accepted_where_a_float_is_expected(tmp_path):
     config = load_config(write(tmp_path, "methods:\n  sasrec: {learning_rate: 1}\ndatasets:\n  ml-100k: {}\n"))
     assert config.methods["sasrec"].params["learning_rate"] == 1.0
+
+
+def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
+    import suite.registry as registry
+    from suite.registry import register
+
+    @register("test-sid-method")
+    class SidMethod:
+        defaults = {"tokenizer": {"name": "rq-vae"}, "epochs": 1}
+        inference_defaults: dict = {}
+
+    try:
+        config = load_config(
+            write(
+                tmp_path,
+                """
+            datasets: {ml-100k: {}}
+            methods:
+              test-sid-method:
+                tokenizer: {name: rq-kmeans, codebook_size: 64}
+                grid:
+                  tokenizer: [{name: random}, {name: uiq, levels: 21}]
+            tokenizers:
+              opq: {}
+              small-pq: {name: pq, codebook_size: 16}
+            """,
+            )
+        )
+        method = config.methods["test-sid-method"]
+        assert method.params["tokenizer"] == {"name": "rq-kmeans", "levels": 3, "codebook_size": 64, "iterations": 25}
+        assert [t["name"] for t in method.grid["tokenizer"]] == ["random", "uiq"]
+        assert method.grid["tokenizer"][1]["levels"] == 21
+        assert config.tokenizers["small-pq"]["codebook_size"] == 16
+        assert (
+            main(
+                [
+                    "validate",
+                    str(
+                        write(
+                            tmp_path,
+                            """
+            datasets: {ml-100k: {}}
+            methods:
+              test-sid-method: {tokenizer: {name: rq-vae, codebook_size: many}}
+            """,
+                        )
+                    ),
+                ]
+            )
+            == 2
+        )
+        bad = [
+            ("tokenizers: {nope: {}}", "tokenizers.nope: unknown tokenizer 'nope' (known: mh-vqvae, opq"),
+            ("tokenizers: {uiq: {flow: 1}}", "tokenizers.uiq.flow: expected bool, got int 1"),
+            ("tokenizers: {uiq: {depth: 3}}", "tokenizers.uiq.depth: unknown parameter of tokenizer 'uiq'"),
+        ]
+        for text, message in bad:
+            path = write(tmp_path, "datasets: {ml-100k: {}}\nmethods: {pop: {}}\n" + text + "\n")
+            with pytest.raises(Exception, match=message.replace("(", r"\(")):
+                load_config(path)
+    finally:
+        registry._registry.pop("test-sid-method")

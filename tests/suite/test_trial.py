@@ -65,3 +65,29 @@ def test_pop_ranks_by_training_counts(tmp_path):
     summary = run_trial(tiny_spec("pop"), Store(tmp_path))
     assert summary["n_parameters"] == 0
     assert np.isclose(summary["variants"]["default"]["nfe_per_user"], 0.0)
+
+
+def test_tokenizer_figures_reach_the_summary(tmp_path):
+    import suite.registry as registry
+    from suite.protocol import MethodBase, TopK
+    from suite.registry import register
+
+    @register("test-sid-user")
+    class SidUser(MethodBase):
+        defaults = {"tokenizer": {"name": "random", "levels": 2, "codebook_size": 4}}
+
+        def fit(self, run):
+            self.ids = run.semantic_ids(self.params["tokenizer"])
+
+        def recommend(self, histories, k, **inference):
+            items = np.tile(np.arange(k), (len(histories), 1))
+            return TopK(items=items, scores=np.zeros(items.shape, dtype=np.float32))
+
+    try:
+        summary = run_trial(tiny_spec("test-sid-user"), Store(tmp_path))
+    finally:
+        registry._registry.pop("test-sid-user")
+    report = summary["tokenizer"]
+    assert report["tokenizer"] == "random(codebook_size=4,levels=2)"
+    assert report["codebook_sizes"][:2] == [4, 4]
+    assert {"collision_rate", "max_items_per_sid", "utilization", "entropy_bits", "fit_seconds"} <= set(report)

@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 
 from suite.config import EvaluationConfig
+from suite.errors import SuiteError
 from suite.report.build import build_report
 from suite.report.collect import collect
 from suite.report.leaderboard import build_leaderboard
 from suite.store import Store, write_json
-from suite.errors import SuiteError
 
 METRICS = ("recall@1", "recall@5", "recall@10", "ndcg@5", "ndcg@10")
 USERS = 60

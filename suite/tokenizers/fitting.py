@@ -1,0 +1,57 @@
+"""Fit a tokenizer through the cache: one fit per (embeddings, tokenizer config, seed).
+
+Concurrent trials that need the same semantic IDs wait on a file lock while the first one
+fits, then load its result.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from suite.cache import content_hash, get_or_build
+from suite.tokenizers.base import get_tokenizer
+from suite.tokenizers.semantic_ids import SemanticIds, make_unique
+
+FIT_VERSION = "1"
+
+
+def tokenizer_label(config: Mapping[str, Any]) -> str:
+    """`rq-vae` or `rq-vae(codebook_size=64)`: the name plus what differs from its defaults."""
+    cls = get_tokenizer(config["name"])
+    changed = {k: v for k, v in config.items() if k != "name" and cls.defaults.get(k) != v}
+    inner = ",".join(f"{k}={v}" for k, v in sorted(changed.items()))
+    return f"{config['name']}({inner})" if inner else config["name"]
+
+
+def fit_semantic_ids(embeddings: np.ndarray, config: Mapping[str, Any], seed: int) -> tuple[SemanticIds, bool]:
+    """Unique SIDs for every item, and whether they came from the cache."""
+    cls = get_tokenizer(config["name"])
+    params = {k: v for k, v in config.items() if k != "name"}
+    tokenizer = cls(params)
+    embeddings = np.ascontiguousarray(embeddings, dtype=np.float32)
+    key = content_hash(
+        FIT_VERSION,
+        embeddings.tobytes(),
+        str(embeddings.shape),
+        json.dumps({"name": cls.name, **tokenizer.params}, sort_keys=True, default=list),
+        str(seed),
+    )
+
+    def build(folder: Path) -> None:
+        clock = time.perf_counter()
+        fitted = tokenizer.fit(embeddings, seed)
+        seconds = time.perf_counter() - clock
+        ids = make_unique(fitted.codes, fitted.codebook_sizes)
+        stats = {**ids.stats, "reconstruction_mse": fitted.reconstruction_mse, "fit_seconds": seconds, **fitted.extras}
+        np.save(folder / "codes.npy", ids.codes)
+        (folder / "meta.json").write_text(json.dumps({"codebook_sizes": ids.codebook_sizes, "stats": stats}))
+
+    folder, hit = get_or_build("tokenizers", key, build)
+    meta = json.loads((folder / "meta.json").read_text())
+    return SemanticIds(np.load(folder / "codes.npy"), tuple(meta["codebook_sizes"]), meta["stats"]), hit

@@ -1,0 +1,76 @@
+"""The tokenizer cache: a second fit is a hit, and concurrent fits train once."""
+
+import multiprocessing
+import time
+
+import numpy as np
+import pytest
+
+import suite.tokenizers.base as base
+from suite.tokenizers.base import Codes, Tokenizer, register_tokenizer
+from suite.tokenizers.fitting import fit_semantic_ids, tokenizer_label
+
+
+@pytest.fixture
+def counting_tokenizer(tmp_path):
+    log = tmp_path / "fits.log"
+
+    @register_tokenizer("test-counting")
+    class Counting(Tokenizer):
+        defaults = {"size": 4, "pause": 0.0}
+
+        def fit(self, embeddings, seed):
+            with open(log, "a") as handle:
+                handle.write("fit\n")
+            time.sleep(self.params["pause"])
+            return Codes((np.arange(len(embeddings)) % self.params["size"])[:, None], (self.params["size"],))
+
+    yield log
+    base._tokenizers.pop("test-counting")
+
+
+def _fit_in_child(embeddings, queue):
+    ids, hit = fit_semantic_ids(embeddings, {"name": "test-counting", "pause": 1.0}, seed=0)
+    queue.put((ids.codes.tolist(), hit))
+
+
+def test_second_fit_is_a_cache_hit(counting_tokenizer):
+    embeddings = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
+    first, hit_first = fit_semantic_ids(embeddings, {"name": "test-counting"}, seed=0)
+    second, hit_second = fit_semantic_ids(embeddings, {"name": "test-counting"}, seed=0)
+    assert (hit_first, hit_second) == (False, True)
+    np.testing.assert_array_equal(first.codes, second.codes)
+    assert counting_tokenizer.read_text().count("fit") == 1
+    # another seed or other params are other entries
+    fit_semantic_ids(embeddings, {"name": "test-counting"}, seed=1)
+    fit_semantic_ids(embeddings, {"name": "test-counting", "size": 5}, seed=0)
+    assert counting_tokenizer.read_text().count("fit") == 3
+
+
+def test_concurrent_fits_train_once(counting_tokenizer):
+    embeddings = np.random.default_rng(1).normal(size=(12, 3)).astype(np.float32)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    workers = [context.Process(target=_fit_in_child, args=(embeddings, queue)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    results = [queue.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert counting_tokenizer.read_text().count("fit") == 1
+    assert sorted(hit for _, hit in results) == [False, True, True]
+    assert all(codes == results[0][0] for codes, _ in results)
+
+
+def test_sids_are_unique_and_carry_their_report(counting_tokenizer):
+    embeddings = np.zeros((9, 2), dtype=np.float32)
+    ids, _ = fit_semantic_ids(embeddings, {"name": "test-counting", "size": 3}, seed=0)
+    assert ids.codes.shape == (9, 2) and ids.codebook_sizes == (3, 3)
+    assert len(np.unique(ids.codes, axis=0)) == 9
+    assert ids.stats["collision_rate"] == pytest.approx(6 / 9)
+    assert ids.stats["fit_seconds"] >= 0 and ids.stats["reconstruction_mse"] is None
+
+
+def test_label_names_what_differs_from_the_defaults(counting_tokenizer):
+    assert tokenizer_label({"name": "test-counting", "size": 4, "pause": 0.0}) == "test-counting"
+    assert tokenizer_label({"name": "test-counting", "size": 8, "pause": 0.0}) == "test-counting(size=8)"
