@@ -107,6 +107,13 @@ class _Reader:
                 raise self.fail(_join(key, name), f"unknown key (allowed: {', '.join(allowed)})")
         return value
 
+    def entries(self, value: Any, key: str) -> list[tuple[str, str, Any]]:
+        """(name, key path, entry) of a non-empty mapping of named entries (datasets, methods)."""
+        raw = self.mapping(value, key)
+        if not raw:
+            raise self.fail(key, f"no {key}, so the matrix is empty")
+        return [(self.name(name, _join(key, name)), _join(key, name), entry) for name, entry in raw.items()]
+
     def integer(self, value: Any, key: str, minimum: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, f"expected int, got {_describe(value)}")
@@ -282,13 +289,8 @@ def _metric(read: _Reader, value: Any, key: str, ks: tuple[int, ...]) -> str:
 
 
 def _parse_datasets(read: _Reader, value: Any) -> dict[str, DatasetConfig]:
-    raw = read.mapping(value, "datasets")
-    if not raw:
-        raise read.fail("datasets", "no datasets, so the matrix is empty")
     datasets = {}
-    for name, entry in raw.items():
-        key = _join("datasets", name)
-        read.name(name, key)
+    for name, key, entry in read.entries(value, "datasets"):
         spec = read.mapping(entry, key, DATASET_KEYS)
         if "loader" in spec:
             loader = read.string(spec["loader"], _join(key, "loader"), LOADERS)
@@ -321,13 +323,8 @@ def _parse_datasets(read: _Reader, value: Any) -> dict[str, DatasetConfig]:
 
 
 def _parse_methods(read: _Reader, value: Any) -> dict[str, MethodConfig]:
-    raw = read.mapping(value, "methods")
-    if not raw:
-        raise read.fail("methods", "no methods, so the matrix is empty")
     methods = {}
-    for name, entry in raw.items():
-        key = _join("methods", name)
-        read.name(name, key)
+    for name, key, entry in read.entries(value, "methods"):
         spec = dict(read.mapping(entry, key))
         method_name = read.string(spec.pop("method", name), _join(key, "method"))
         try:

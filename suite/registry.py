@@ -1,53 +1,67 @@
-"""Method registry: `@register("name")` on a class, lookup by name, entry-point plugins."""
+"""Registries by name: methods (`@register("name")`, plus entry-point plugins) and tokenizers."""
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from importlib.metadata import entry_points
 
 ENTRY_POINT_GROUP = "suite.methods"
 BUILTIN_PACKAGES = ("baselines", "methods")
 
-_registry: dict[str, type] = {}
-_loaded = False
+
+class Registry:
+    """Classes by name. `load` runs once, before the first lookup, to register the built-ins."""
+
+    def __init__(self, kind: str, load: Callable[[], None]):
+        self.kind = kind
+        self.classes: dict[str, type] = {}
+        self._load = load
+        self._loaded = False
+
+    def register(self, name: str) -> Callable[[type], type]:
+        """Class decorator that makes a class available to benchmark YAML files under `name`."""
+
+        def decorate(cls: type) -> type:
+            existing = self.classes.get(name)
+            if existing is not None and existing is not cls:
+                raise ValueError(f"{self.kind} name {name!r} is already registered by {existing.__qualname__}")
+            cls.name = name
+            self.classes[name] = cls
+            return cls
+
+        return decorate
+
+    def names(self) -> list[str]:
+        if not self._loaded:
+            self._loaded = True
+            self._load()
+        return sorted(self.classes)
+
+    def get(self, name: str) -> type:
+        """The class registered as `name`; a KeyError that lists the known names otherwise."""
+        known = self.names()
+        if name not in self.classes:
+            raise KeyError(f"unknown {self.kind} {name!r} (known: {', '.join(known)})")
+        return self.classes[name]
 
 
-def register(name: str):
-    """Class decorator that makes a method available to benchmark YAML files under `name`."""
-
-    def decorate(cls: type) -> type:
-        existing = _registry.get(name)
-        if existing is not None and existing is not cls:
-            raise ValueError(f"method name {name!r} is already registered by {existing.__qualname__}")
-        cls.name = name
-        _registry[name] = cls
-        return cls
-
-    return decorate
-
-
-def _load_all() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
+def _load_methods() -> None:
     for package in BUILTIN_PACKAGES:
         importlib.import_module(package)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         loaded = entry.load()
-        if isinstance(loaded, type) and entry.name not in _registry:
-            register(entry.name)(loaded)
+        if isinstance(loaded, type) and entry.name not in methods.classes:
+            methods.register(entry.name)(loaded)
 
 
-def known_methods() -> list[str]:
-    _load_all()
-    return sorted(_registry)
+def _load_tokenizers() -> None:
+    importlib.import_module("suite.tokenizers")
 
 
-def get_method(name: str) -> type:
-    """The class registered as `name`; a KeyError that lists the known names otherwise."""
-    _load_all()
-    try:
-        return _registry[name]
-    except KeyError:
-        raise KeyError(f"unknown method {name!r} (known: {', '.join(sorted(_registry))})") from None
+methods = Registry("method", _load_methods)
+tokenizers = Registry("tokenizer", _load_tokenizers)
+
+register = methods.register
+get_method = methods.get
+known_methods = methods.names

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-_tokenizers: dict[str, type[Tokenizer]] = {}
+from suite.registry import tokenizers
 
 
 @dataclass
@@ -37,28 +37,6 @@ class Tokenizer:
         raise NotImplementedError
 
 
-def register_tokenizer(name: str):
-    """Class decorator: make a tokenizer available as `tokenizer: {name: ...}` in YAML."""
-
-    def decorate(cls: type[Tokenizer]) -> type[Tokenizer]:
-        existing = _tokenizers.get(name)
-        if existing is not None and existing is not cls:
-            raise ValueError(f"tokenizer name {name!r} is already registered by {existing.__qualname__}")
-        cls.name = name
-        _tokenizers[name] = cls
-        return cls
-
-    return decorate
-
-
-def known_tokenizers() -> list[str]:
-    import suite.tokenizers  # noqa: F401  (registers the built-in tokenizers)
-
-    return sorted(_tokenizers)
-
-
-def get_tokenizer(name: str) -> type[Tokenizer]:
-    known = known_tokenizers()
-    if name not in _tokenizers:
-        raise KeyError(f"unknown tokenizer {name!r} (known: {', '.join(known)})")
-    return _tokenizers[name]
+register_tokenizer = tokenizers.register
+get_tokenizer = tokenizers.get
+known_tokenizers = tokenizers.names

@@ -201,4 +201,4 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
             with pytest.raises(Exception, match=message.replace("(", r"\(")):
                 load_config(path)
     finally:
-        registry._registry.pop("test-sid-method")
+        registry.methods.classes.pop("test-sid-method")

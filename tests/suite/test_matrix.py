@@ -62,7 +62,7 @@ def method_with_inference_axes():
         inference_defaults = {"beam": 10, "order": "confidence"}
 
     yield WithAxes
-    registry._registry.pop("test-inference-axes")
+    registry.methods.classes.pop("test-inference-axes")
 
 
 def test_variants_are_inference_only_and_deduplicated(method_with_inference_axes):

@@ -32,7 +32,7 @@ def test_entry_point_plugins_are_loaded(monkeypatch):
         def load(self):
             return Plugin
 
-    monkeypatch.setattr(registry, "_loaded", False)
+    monkeypatch.setattr(registry.methods, "_loaded", False)
     monkeypatch.setattr(registry, "entry_points", lambda group: [FakeEntryPoint()] if group == "suite.methods" else [])
     assert get_method("plugin-method") is Plugin
-    registry._registry.pop("plugin-method")
+    registry.methods.classes.pop("plugin-method")

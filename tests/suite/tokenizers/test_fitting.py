@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-import suite.tokenizers.base as base
+from suite.registry import tokenizers
 from suite.tokenizers.base import Codes, Tokenizer, register_tokenizer
 from suite.tokenizers.fitting import fit_semantic_ids, tokenizer_label
 
@@ -26,7 +26,7 @@ def counting_tokenizer(tmp_path):
             return Codes((np.arange(len(embeddings)) % self.params["size"])[:, None], (self.params["size"],))
 
     yield log
-    base._tokenizers.pop("test-counting")
+    tokenizers.classes.pop("test-counting")
 
 
 def _fit_in_child(embeddings, queue):
