@@ -1,5 +1,5 @@
-"""Baselines: most-popular items and SASRec (TIGER follows)."""
+"""Baselines: most-popular items, SASRec and TIGER."""
 
-from baselines import pop, sasrec
+from baselines import pop, sasrec, tiger
 
-__all__ = ["pop", "sasrec"]
+__all__ = ["pop", "sasrec", "tiger"]

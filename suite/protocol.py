@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
@@ -19,6 +19,7 @@ class TopK:
     items: np.ndarray
     scores: np.ndarray
     nfe: float | None = None  # model forward passes per user, where the method counts them
+    extras: dict[str, Any] = field(default_factory=dict)  # e.g. the share of invalid SIDs decoded
 
 
 class Method(Protocol):
@@ -26,7 +27,8 @@ class Method(Protocol):
 
     `defaults` holds the training parameters and `inference_defaults` the parameters of
     `recommend`; together they are the method's whole documented configuration. One fitted
-    instance is asked to `recommend` under every inference variant of a trial.
+    instance is asked to `recommend` under every inference variant of a trial. An optional
+    `smoke_params` gives the overrides of a seconds-long smoke run (the automatic test).
     """
 
     name: ClassVar[str]

@@ -62,6 +62,7 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
             "inference_seconds": seconds,
             "users_per_second": len(histories) / seconds if seconds > 0 else None,
             "nfe_per_user": top.nfe,
+            **top.extras,
         }
     summary = {
         "key": spec.key,

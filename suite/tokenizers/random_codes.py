@@ -10,6 +10,7 @@ from suite.tokenizers.base import Codes, Tokenizer, register_tokenizer
 @register_tokenizer("random")
 class RandomCodes(Tokenizer):
     defaults = {"levels": 3, "codebook_size": 32}
+    uses_embeddings = False
 
     def fit(self, embeddings: np.ndarray, seed: int) -> Codes:
         rng = np.random.default_rng(seed)

@@ -1,0 +1,239 @@
+"""TIGER (Rajput et al., 2023): a T5-style encoder-decoder that generates the next item's SID.
+
+The encoder reads the history's SID tokens, each with a learned embedding of its item's
+recency and of its position inside the item. The decoder starts from [BOS] and generates the
+m tokens left to right under cross-attention (teacher forcing in training). Position j's
+logits are restricted to codebook j. Inference is beam search of width `beam`, batched over
+users and beams, one decoder pass per position, constrained by a prefix trie of the
+catalog's SIDs so that every beam is a real item; `constrained: false` decodes freely and
+reports the share of beams that name no item.
+
+Training examples: each epoch draws `prefixes_per_user` target positions from every user's
+training sequence (0 = every prefix, as in the paper; costly on a CPU), each with the up to
+`max_items` items before it as history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional
+
+from suite.context import TrainContext
+from suite.nn import Block
+from suite.protocol import MethodBase, TopK
+from suite.registry import register
+from suite.tokenizers.trie import PrefixTrie
+from suite.tokenizers.vocabulary import SidVocabulary
+from suite.training import train_with_early_stopping
+
+NO_ITEM = -1
+
+
+class TigerModel(nn.Module):
+    def __init__(self, vocab: SidVocabulary, p: dict):
+        super().__init__()
+        d = p["d_model"]
+        self.token = nn.Embedding(vocab.size, d, padding_idx=vocab["pad"])
+        self.recency = nn.Embedding(p["max_items"], d)
+        self.code_position = nn.Embedding(vocab.length + 1, d)
+        block = dict(
+            d_model=d,
+            heads=p["heads"],
+            d_kv=p["d_kv"],
+            d_ff=p["d_ff"],
+            dropout=p["dropout"],
+            activation=p["activation"],
+        )
+        self.encoder = nn.ModuleList(Block(**block) for _ in range(p["encoder_layers"]))
+        self.decoder = nn.ModuleList(Block(**block, cross_attention=True) for _ in range(p["decoder_layers"]))
+        self.encoder_norm = nn.LayerNorm(d)
+        self.decoder_norm = nn.LayerNorm(d)
+        self.dropout = nn.Dropout(p["dropout"])
+
+    def encode(self, tokens: torch.Tensor, recency: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
+        mask = (tokens != 0)[:, None, None, :]
+        x = self.dropout(self.token(tokens) + self.recency(recency) + self.code_position(position))
+        for block in self.encoder:
+            x = block(x, mask=mask)
+        return self.encoder_norm(x)
+
+    def decode(self, memory: torch.Tensor, memory_tokens: torch.Tensor, prefix: torch.Tensor) -> torch.Tensor:
+        """Hidden states `[b, t, d]` for decoder input `prefix` ([BOS] + generated tokens)."""
+        positions = torch.arange(prefix.shape[1], device=prefix.device)
+        x = self.dropout(self.token(prefix) + self.code_position(positions))
+        memory_mask = (memory_tokens != 0)[:, None, None, :]
+        for block in self.decoder:
+            x = block(x, causal=True, memory=memory, memory_mask=memory_mask)
+        return self.decoder_norm(x)
+
+    def logits(self, hidden: torch.Tensor, span: slice) -> torch.Tensor:
+        """Scores of one codebook's tokens, with the output layer tied to the token embedding."""
+        return hidden @ self.token.weight[span].T
+
+
+def history_tokens(
+    histories: Sequence[np.ndarray], sid_tokens: np.ndarray, max_items: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Encoder inputs for histories: tokens, item recency (0 = most recent) and code position."""
+    m = sid_tokens.shape[1]
+    items = np.full((len(histories), max_items), NO_ITEM, dtype=np.int64)
+    for row, history in enumerate(histories):
+        recent = history[-max_items:]
+        if len(recent):
+            items[row, -len(recent) :] = recent
+    tokens = np.where(items[..., None] >= 0, sid_tokens[items.clip(min=0)], 0).reshape(len(histories), -1)
+    recency = np.repeat(np.arange(max_items - 1, -1, -1), m)[None].repeat(len(histories), 0)
+    position = np.tile(np.arange(m), max_items)[None].repeat(len(histories), 0)
+    return torch.from_numpy(tokens), torch.from_numpy(recency), torch.from_numpy(position)
+
+
+def sample_examples(
+    sequences: Sequence[np.ndarray], per_user: int, rng: np.random.Generator
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """(history, target) pairs: `per_user` random target positions per sequence, or all if 0."""
+    histories, targets = [], []
+    for seq in sequences:
+        positions = np.arange(1, len(seq))
+        if per_user and len(positions) > per_user:
+            positions = rng.choice(positions, size=per_user, replace=False)
+        for t in positions:
+            histories.append(seq[:t])
+            targets.append(seq[t])
+    return histories, np.asarray(targets, dtype=np.int64)
+
+
+@register("tiger")
+class Tiger(MethodBase):
+    defaults = {
+        "tokenizer": {"name": "rq-vae"},
+        # TIGER's sizes: 4 + 4 layers, d 128, 6 heads of 64, MLP 1024, dropout 0.1
+        "encoder_layers": 4,
+        "decoder_layers": 4,
+        "d_model": 128,
+        "heads": 6,
+        "d_kv": 64,
+        "d_ff": 1024,
+        "dropout": 0.1,
+        "activation": "relu",
+        "max_items": 20,
+        "prefixes_per_user": 8,
+        "learning_rate": 0.001,
+        "weight_decay": 0.01,
+        "batch_size": 256,
+        "epochs": 100,
+        "patience": 5,
+        "decode_batch_users": 128,
+    }
+    inference_defaults = {"beam": 10, "constrained": True}
+    choices = {"activation": ("relu", "gelu", "silu")}
+    smoke_params = {
+        "tokenizer": {"name": "random", "codebook_size": 8},
+        "encoder_layers": 1,
+        "decoder_layers": 1,
+        "d_model": 32,
+        "heads": 2,
+        "d_kv": 16,
+        "d_ff": 64,
+        "epochs": 1,
+        "prefixes_per_user": 2,
+    }
+
+    def fit(self, run: TrainContext) -> None:
+        p = self.params
+        ids = run.semantic_ids(p["tokenizer"])
+        self.vocab = SidVocabulary(ids.codebook_sizes, specials=("pad", "bos"))
+        self.codes = torch.from_numpy(ids.codes)
+        self.sid_tokens = self.vocab.tokens(ids.codes)
+        self.device = run.device
+        self.trie = PrefixTrie(ids.codes, ids.codebook_sizes).to(run.device)
+        self.model = TigerModel(self.vocab, p).to(run.device)
+        optimizer = torch.optim.AdamW(self.model.parameters(), lr=p["learning_rate"], weight_decay=p["weight_decay"])
+        rng = np.random.default_rng(run.seed)
+        sequences = run.data.train_sequences()
+
+        def train_epoch(epoch: int) -> float:
+            histories, targets = sample_examples(sequences, p["prefixes_per_user"], rng)
+            order = rng.permutation(len(targets))
+            total = 0.0
+            for start in range(0, len(order), p["batch_size"]):
+                batch = order[start : start + p["batch_size"]]
+                loss = self._loss([histories[i] for i in batch], targets[batch])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(batch)
+            return total / len(order)
+
+        train_with_early_stopping(run, self, self.model, train_epoch, p["epochs"], p["patience"])
+
+    def _memory(self, histories: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+        tokens, recency, position = history_tokens(histories, self.sid_tokens, self.params["max_items"])
+        tokens = tokens.to(self.device)
+        return self.model.encode(tokens, recency.to(self.device), position.to(self.device)), tokens
+
+    def _loss(self, histories: Sequence[np.ndarray], targets: np.ndarray) -> torch.Tensor:
+        memory, memory_tokens = self._memory(histories)
+        target_tokens = torch.from_numpy(self.sid_tokens[targets]).to(self.device)
+        bos = torch.full((len(targets), 1), self.vocab["bos"], device=self.device)
+        hidden = self.model.decode(memory, memory_tokens, torch.cat([bos, target_tokens[:, :-1]], dim=1))
+        codes = self.codes[targets].to(self.device)
+        losses = [
+            functional.cross_entropy(self.model.logits(hidden[:, j], self.vocab.span(j)), codes[:, j])
+            for j in range(self.vocab.length)
+        ]
+        return torch.stack(losses).mean()
+
+    @torch.no_grad()
+    def beam_search(
+        self, histories: Sequence[np.ndarray], beam: int, constrained: bool
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Best `beam` SIDs `[u, b, m]` and their joint log-probabilities `[u, b]` (-inf: none)."""
+        self.model.eval()
+        memory, memory_tokens = self._memory(histories)
+        users = len(histories)
+        codes = torch.zeros(users, 1, 0, dtype=torch.long, device=self.device)
+        scores = torch.zeros(users, 1, device=self.device)
+        prefix = torch.zeros(users, 1, dtype=torch.long, device=self.device)  # trie node of each beam
+        offsets = torch.from_numpy(self.vocab.offsets).to(self.device)
+        for j in range(self.vocab.length):
+            width = scores.shape[1]
+            bos = torch.full((users * width, 1), self.vocab["bos"], device=self.device)
+            generated = (codes + offsets[:j]).flatten(0, 1)
+            hidden = self.model.decode(
+                memory.repeat_interleave(width, 0),
+                memory_tokens.repeat_interleave(width, 0),
+                torch.cat([bos, generated], dim=1),
+            )[:, -1]
+            log_probs = self.model.logits(hidden, self.vocab.span(j)).log_softmax(-1).view(users, width, -1)
+            total = scores[..., None] + log_probs
+            children = self.trie.next(prefix.flatten(), j).view(users, width, -1)
+            if constrained:
+                total = total.masked_fill(children < 0, float("-inf"))
+            size = total.shape[-1]
+            scores, flat = total.flatten(1).topk(min(beam, width * size), dim=1)
+            parent, code = flat // size, flat % size
+            codes = torch.cat([codes.gather(1, parent[..., None].expand(-1, -1, j)), code[..., None]], dim=2)
+            prefix = children.flatten(1).gather(1, flat)
+        return codes, scores
+
+    def recommend(self, histories: Sequence[np.ndarray], k: int, **inference) -> TopK:
+        options = {name: inference.get(name, self.params[name]) for name in self.inference_defaults}
+        chunk = self.params["decode_batch_users"]
+        items, scores = [], []
+        for start in range(0, len(histories), chunk):
+            codes, score = self.beam_search(histories[start : start + chunk], options["beam"], options["constrained"])
+            found = self.trie.items(codes.flatten(0, 1)).view(codes.shape[:2])
+            found = found.masked_fill(torch.isinf(score), NO_ITEM)
+            items.append(found.cpu().numpy())
+            scores.append(score.float().cpu().numpy())
+        found, score = np.concatenate(items), np.concatenate(scores)
+        invalid_share = float(np.mean(found == NO_ITEM))
+        width = found.shape[1]
+        if width < k:
+            found = np.pad(found, ((0, 0), (0, k - width)), constant_values=NO_ITEM)
+            score = np.pad(score, ((0, 0), (0, k - width)), constant_values=-np.inf)
+        return TopK(found[:, :k], score[:, :k], nfe=float(self.vocab.length), extras={"invalid_share": invalid_share})

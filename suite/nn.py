@@ -1,0 +1,86 @@
+"""Transformer building blocks shared by the sequence models (TIGER and the diffusion core).
+
+Pre-norm blocks over `scaled_dot_product_attention`, with a choice of norm (LayerNorm or
+RMSNorm) and activation (GELU, ReLU or SiLU), and heads of `d_kv` dims that need not divide
+`d_model` (T5's layout).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+NORMS = {"layer": nn.LayerNorm, "rms": nn.RMSNorm}
+ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU}
+
+
+class Attention(nn.Module):
+    def __init__(self, d_model: int, heads: int, d_kv: int, dropout: float):
+        super().__init__()
+        self.heads, self.d_kv, self.dropout = heads, d_kv, dropout
+        self.query = nn.Linear(d_model, heads * d_kv, bias=False)
+        self.key_value = nn.Linear(d_model, 2 * heads * d_kv, bias=False)
+        self.out = nn.Linear(heads * d_kv, d_model, bias=False)
+
+    def _split(self, x: torch.Tensor) -> torch.Tensor:
+        return x.unflatten(-1, (self.heads, self.d_kv)).transpose(1, 2)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        context: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        causal: bool = False,
+    ) -> torch.Tensor:
+        """`mask` is boolean, True where a query may attend to a key, broadcast to [b, h, q, k]."""
+        source = x if context is None else context
+        key, value = self.key_value(source).chunk(2, dim=-1)
+        attended = functional.scaled_dot_product_attention(
+            self._split(self.query(x)),
+            self._split(key),
+            self._split(value),
+            attn_mask=mask,
+            dropout_p=self.dropout if self.training else 0.0,
+            is_causal=causal,
+        )
+        return self.out(attended.transpose(1, 2).flatten(2))
+
+
+class Block(nn.Module):
+    """Self-attention, optional cross-attention, feed-forward; each pre-normed and residual."""
+
+    def __init__(
+        self,
+        d_model: int,
+        heads: int,
+        d_kv: int,
+        d_ff: int,
+        dropout: float,
+        norm: str = "layer",
+        activation: str = "gelu",
+        cross_attention: bool = False,
+    ):
+        super().__init__()
+        self.self_norm = NORMS[norm](d_model)
+        self.self_attention = Attention(d_model, heads, d_kv, dropout)
+        self.cross_norm = NORMS[norm](d_model) if cross_attention else None
+        self.cross_attention = Attention(d_model, heads, d_kv, dropout) if cross_attention else None
+        self.ff_norm = NORMS[norm](d_model)
+        self.feed_forward = nn.Sequential(
+            nn.Linear(d_model, d_ff), ACTIVATIONS[activation](), nn.Dropout(dropout), nn.Linear(d_ff, d_model)
+        )
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        causal: bool = False,
+        memory: torch.Tensor | None = None,
+        memory_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        x = x + self.dropout(self.self_attention(self.self_norm(x), mask=mask, causal=causal))
+        if self.cross_attention is not None:
+            x = x + self.dropout(self.cross_attention(self.cross_norm(x), context=memory, mask=memory_mask))
+        return x + self.dropout(self.feed_forward(self.ff_norm(x)))
