@@ -26,15 +26,23 @@ from suite.data.sources import builtin_path
 from suite.training import seed_everything
 
 
-def suite_sasrec(epochs: int, seed: int) -> dict[str, float]:
+def suite_sasrec(epochs: int, seed: int) -> list[dict[str, float]]:
+    """Per epoch: wall seconds since the start of training and validation NDCG@10."""
     seed_everything(seed)
     data = prepare(DatasetConfig(name="ml-100k", loader="atomic"))
     method = SASRec({"epochs": epochs, "patience": epochs})
-    run = TrainContext(data=data, params=method.params, seed=seed, device=torch.device("cpu"), history=50)
     clock = time.perf_counter()
+    curve: list[dict[str, float]] = []
+    run = TrainContext(
+        data=data,
+        params=method.params,
+        seed=seed,
+        device=torch.device("cpu"),
+        history=50,
+        on_epoch=lambda row: curve.append({"seconds": time.perf_counter() - clock, "ndcg": row["valid_ndcg@10"]}),
+    )
     method.fit(run)
-    seconds = time.perf_counter() - clock
-    return {"seconds_per_epoch": seconds / epochs, "valid_ndcg@10": run.log[-1]["valid_ndcg@10"]}
+    return curve
 
 
 def recbole_sasrec(epochs: int, seed: int, workdir: Path) -> dict[str, float]:
@@ -90,21 +98,49 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--suite-epochs", type=int, default=15, help="how long the suite's SASRec may chase recbole's")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    ours = suite_sasrec(args.epochs, args.seed)
+    curve = suite_sasrec(max(args.epochs, args.suite_epochs), args.seed)
     with tempfile.TemporaryDirectory() as workdir:
         theirs = recbole_sasrec(args.epochs, args.seed, Path(workdir))
+    same = curve[args.epochs - 1]
+    reached = next((i for i, row in enumerate(curve) if row["ndcg"] >= theirs["valid_ndcg@10"]), None)
+    suite_epoch = same["seconds"] / args.epochs
     rows = [
-        ["suite SASRec (windows, causal all-positions loss)", ours["seconds_per_epoch"], ours["valid_ndcg@10"]],
-        ["recbole run_recbole pipeline (every prefix)", theirs["seconds_per_epoch"], theirs["valid_ndcg@10"]],
+        [
+            "recbole run_recbole pipeline (every prefix)",
+            args.epochs,
+            theirs["seconds_per_epoch"],
+            theirs["seconds_per_epoch"] * args.epochs,
+            theirs["valid_ndcg@10"],
+        ],
+        ["suite SASRec, same epochs", args.epochs, suite_epoch, same["seconds"], same["ndcg"]],
     ]
-    print(f"SASRec on ML-100K, {args.epochs} epochs, {args.threads} CPU thread(s), seed {args.seed}")
-    print(tabulate(rows, headers=["pipeline", "s/epoch", "valid NDCG@10"], floatfmt=".4f"))
+    if reached is not None:
+        rows.append(
+            [
+                "suite SASRec, first epoch at recbole's NDCG@10",
+                reached + 1,
+                curve[reached]["seconds"] / (reached + 1),
+                curve[reached]["seconds"],
+                curve[reached]["ndcg"],
+            ]
+        )
+    print(f"SASRec on ML-100K, {args.threads} CPU thread(s), seed {args.seed}; s/epoch includes validation")
+    print(tabulate(rows, headers=["pipeline", "epochs", "s/epoch", "seconds", "valid NDCG@10"], floatfmt=".4f"))
     print(
-        f"speed-up: {theirs['seconds_per_epoch'] / ours['seconds_per_epoch']:.1f}x per epoch; "
-        f"NDCG@10 ratio (suite / recbole): {ours['valid_ndcg@10'] / theirs['valid_ndcg@10']:.2f}"
+        f"speed-up per epoch: {theirs['seconds_per_epoch'] / suite_epoch:.1f}x; "
+        f"NDCG@10 ratio at {args.epochs} epochs (suite / recbole): {same['ndcg'] / theirs['valid_ndcg@10']:.2f}"
     )
+    if reached is None:
+        print(f"the suite's SASRec did not reach recbole's NDCG@10 within {len(curve)} epochs")
+    else:
+        total = theirs["seconds_per_epoch"] * args.epochs
+        print(
+            f"speed-up at equal NDCG@10: {total / curve[reached]['seconds']:.1f}x "
+            f"({curve[reached]['seconds']:.0f} s against recbole's {total:.0f} s)"
+        )
 
 
 if __name__ == "__main__":

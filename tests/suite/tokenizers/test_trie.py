@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+import torch
+
+from suite.tokenizers.trie import PrefixTrie
+from suite.tokenizers.vocabulary import SidVocabulary
+
+CODES = np.array([[0, 1, 0], [0, 2, 0], [1, 1, 0], [0, 1, 1]])
+SIZES = (2, 3, 2)
+
+
+def test_children_follow_the_catalog():
+    trie = PrefixTrie(CODES, SIZES)
+    root = torch.zeros(1, dtype=torch.long)
+    assert (trie.next(root, 0) >= 0).tolist() == [[True, True]]
+    prefix_0 = trie.next(root, 0)[:, 0]
+    assert (trie.next(prefix_0, 1) >= 0).tolist() == [[False, True, True]]
+    prefix_01 = trie.next(prefix_0, 1)[:, 1]
+    assert (trie.next(prefix_01, 2) >= 0).tolist() == [[True, True]]
+    assert (trie.next(torch.tensor([-1]), 2) == -1).all()
+
+
+def test_items_of_full_sids():
+    trie = PrefixTrie(CODES, SIZES)
+    assert trie.items(torch.from_numpy(CODES)).tolist() == [0, 1, 2, 3]
+    assert trie.items(torch.tensor([[1, 2, 0], [1, 1, 1], [0, 0, 0]])).tolist() == [-1, -1, -1]
+
+
+def test_duplicate_sids_are_rejected():
+    with pytest.raises(ValueError, match="not unique"):
+        PrefixTrie(np.array([[0, 1], [0, 1]]), (2, 2))
+
+
+def test_vocabulary_offsets_and_spans():
+    vocab = SidVocabulary((3, 4, 2), specials=("pad", "bos"))
+    assert vocab.size == 2 + 9 and vocab["bos"] == 1
+    assert vocab.tokens(np.array([[0, 0, 0], [2, 3, 1]])).tolist() == [[2, 5, 9], [4, 8, 10]]
+    assert vocab.span(1) == slice(5, 9)
