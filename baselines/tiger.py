@@ -27,10 +27,8 @@ from suite.nn import Block
 from suite.protocol import MethodBase, TopK
 from suite.registry import register
 from suite.tokenizers.trie import PrefixTrie
-from suite.tokenizers.vocabulary import SidVocabulary
-from suite.training import train_with_early_stopping
-
-NO_ITEM = -1
+from suite.tokenizers.vocabulary import SidVocabulary, item_tokens
+from suite.training import prefix_epoch, train_with_early_stopping
 
 
 class TigerModel(nn.Module):
@@ -82,30 +80,10 @@ def history_tokens(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Encoder inputs for histories: tokens, item recency (0 = most recent) and code position."""
     m = sid_tokens.shape[1]
-    items = np.full((len(histories), max_items), NO_ITEM, dtype=np.int64)
-    for row, history in enumerate(histories):
-        recent = history[-max_items:]
-        if len(recent):
-            items[row, -len(recent) :] = recent
-    tokens = np.where(items[..., None] >= 0, sid_tokens[items.clip(min=0)], 0).reshape(len(histories), -1)
+    tokens = item_tokens(histories, sid_tokens, max_items)
     recency = np.repeat(np.arange(max_items - 1, -1, -1), m)[None].repeat(len(histories), 0)
     position = np.tile(np.arange(m), max_items)[None].repeat(len(histories), 0)
     return torch.from_numpy(tokens), torch.from_numpy(recency), torch.from_numpy(position)
-
-
-def sample_examples(
-    sequences: Sequence[np.ndarray], per_user: int, rng: np.random.Generator
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """(history, target) pairs: `per_user` random target positions per sequence, or all if 0."""
-    histories, targets = [], []
-    for seq in sequences:
-        positions = np.arange(1, len(seq))
-        if per_user and len(positions) > per_user:
-            positions = rng.choice(positions, size=per_user, replace=False)
-        for t in positions:
-            histories.append(seq[:t])
-            targets.append(seq[t])
-    return histories, np.asarray(targets, dtype=np.int64)
 
 
 @register("tiger")
@@ -160,17 +138,7 @@ class Tiger(MethodBase):
         sequences = run.data.train_sequences()
 
         def train_epoch(epoch: int) -> float:
-            histories, targets = sample_examples(sequences, p["prefixes_per_user"], rng)
-            order = rng.permutation(len(targets))
-            total = 0.0
-            for start in range(0, len(order), p["batch_size"]):
-                batch = order[start : start + p["batch_size"]]
-                loss = self._loss([histories[i] for i in batch], targets[batch])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                total += loss.item() * len(batch)
-            return total / len(order)
+            return prefix_epoch(sequences, p["prefixes_per_user"], p["batch_size"], rng, optimizer, self._loss)
 
         train_with_early_stopping(run, self, self.model, train_epoch, p["epochs"], p["patience"])
 
@@ -227,17 +195,13 @@ class Tiger(MethodBase):
     def recommend(self, histories: Sequence[np.ndarray], k: int, **inference) -> TopK:
         options = {name: inference.get(name, self.params[name]) for name in self.inference_defaults}
         chunk = self.params["decode_batch_users"]
-        items, scores = [], []
+        items, scores, invalid = [], [], []
         for start in range(0, len(histories), chunk):
-            codes, score = self.beam_search(histories[start : start + chunk], options["beam"], options["constrained"])
-            found = self.trie.items(codes.flatten(0, 1)).view(codes.shape[:2])
-            found = found.masked_fill(torch.isinf(score), NO_ITEM)
-            items.append(found.cpu().numpy())
-            scores.append(score.float().cpu().numpy())
-        found, score = np.concatenate(items), np.concatenate(scores)
-        invalid_share = float(np.mean(found == NO_ITEM))
-        width = found.shape[1]
-        if width < k:
-            found = np.pad(found, ((0, 0), (0, k - width)), constant_values=NO_ITEM)
-            score = np.pad(score, ((0, 0), (0, k - width)), constant_values=-np.inf)
-        return TopK(found[:, :k], score[:, :k], nfe=float(self.vocab.length), extras={"invalid_share": invalid_share})
+            part = histories[start : start + chunk]
+            codes, score = self.beam_search(part, options["beam"], options["constrained"])
+            found, best, share = self.trie.rank(codes, score, k)
+            items.append(found)
+            scores.append(best)
+            invalid.append(share * len(part))
+        extras = {"invalid_share": sum(invalid) / len(histories)}
+        return TopK(np.concatenate(items), np.concatenate(scores), nfe=float(self.vocab.length), extras=extras)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -81,3 +81,40 @@ def train_with_early_stopping(
     stopper.restore(model)
     model.eval()
     run.best_epoch = stopper.best_epoch
+
+
+def sample_prefixes(
+    sequences: Sequence[np.ndarray], per_user: int, rng: np.random.Generator
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """(history, next item) training pairs: `per_user` random positions of each sequence, or all if 0."""
+    histories, targets = [], []
+    for seq in sequences:
+        positions = np.arange(1, len(seq))
+        if per_user and len(positions) > per_user:
+            positions = rng.choice(positions, size=per_user, replace=False)
+        for t in positions:
+            histories.append(seq[:t])
+            targets.append(seq[t])
+    return histories, np.asarray(targets, dtype=np.int64)
+
+
+def prefix_epoch(
+    sequences: Sequence[np.ndarray],
+    per_user: int,
+    batch_size: int,
+    rng: np.random.Generator,
+    optimizer: torch.optim.Optimizer,
+    loss: Callable[[list[np.ndarray], np.ndarray], torch.Tensor],
+) -> float:
+    """One epoch over freshly sampled (history, next item) pairs in shuffled batches; the mean loss."""
+    histories, targets = sample_prefixes(sequences, per_user, rng)
+    order = rng.permutation(len(targets))
+    total = 0.0
+    for start in range(0, len(order), batch_size):
+        batch = order[start : start + batch_size]
+        value = loss([histories[i] for i in batch], targets[batch])
+        optimizer.zero_grad()
+        value.backward()
+        optimizer.step()
+        total += value.item() * len(batch)
+    return total / len(order)

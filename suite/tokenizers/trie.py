@@ -49,3 +49,22 @@ class PrefixTrie:
         for level in range(self.depth):
             prefix = self.next(prefix, level).gather(1, codes[:, level : level + 1]).squeeze(1)
         return torch.where(prefix >= 0, self.leaf_item[prefix.clamp(min=0)], prefix)
+
+    def rank(self, codes: torch.Tensor, scores: torch.Tensor, k: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """Items `[u, k]` for decoded beams `[u, b, m]` sorted by score, and the share naming no item.
+
+        Beams with score -inf (none found) count as naming no item; an item reached by two
+        beams keeps its better one; lists shorter than `k` are padded with -1.
+        """
+        items = self.items(codes.flatten(0, 1)).view(codes.shape[:2]).masked_fill(torch.isinf(scores), -1)
+        invalid = float((items < 0).float().mean())
+        found = np.full((len(items), k), -1, dtype=np.int64)
+        best = np.full((len(items), k), -np.inf, dtype=np.float32)
+        for row, (row_items, row_scores) in enumerate(zip(items.tolist(), scores.tolist(), strict=True)):
+            seen: list[int] = []
+            for item, value in zip(row_items, row_scores, strict=True):
+                if item >= 0 and item not in seen and len(seen) < k:
+                    best[row, len(seen)] = value
+                    seen.append(item)
+            found[row, : len(seen)] = seen
+        return found, best, invalid

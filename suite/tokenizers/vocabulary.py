@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+
+def item_tokens(histories: Sequence[np.ndarray], sid_tokens: np.ndarray, slots: int) -> np.ndarray:
+    """The last `slots` items of each history as SID tokens `[b, slots * m]`, left-padded with 0."""
+    items = np.full((len(histories), slots), -1, dtype=np.int64)
+    for row, history in enumerate(histories):
+        recent = history[-slots:] if slots else history[:0]
+        if len(recent):
+            items[row, -len(recent) :] = recent
+    tokens = np.where(items[..., None] >= 0, sid_tokens[items.clip(min=0)], 0)
+    return tokens.reshape(len(histories), -1)
 
 
 class SidVocabulary:

@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from baselines.tiger import Tiger, TigerModel
-from suite.config import DatasetConfig
 from suite.matrix import TrialSpec, Variant, canonical_json
 from suite.store import Store
 from suite.tokenizers.trie import PrefixTrie
 from suite.tokenizers.vocabulary import SidVocabulary
 from suite.trial import run_trial
+from tests.synthetic import successor_chain
 
 SIZES = (3, 3, 2)
 SMALL = {
@@ -92,16 +92,6 @@ def test_unconstrained_search_reports_invalid_beams(catalog):
 
 
 def test_planted_next_item_signal_is_learned(tmp_path):
-    rng = np.random.default_rng(0)
-    n_items, n_users, length = 30, 200, 8
-    successor = rng.permutation(n_items)
-    lines = ["user_id:token\titem_id:token\ttimestamp:float"]
-    for user in range(n_users):
-        item = rng.integers(n_items)
-        for step in range(length):
-            lines.append(f"u{user}\ti{item}\t{step}")
-            item = successor[item]
-    (tmp_path / "chain.inter").write_text("\n".join(lines) + "\n")
     params = {
         **Tiger.defaults,
         **Tiger.inference_defaults,
@@ -116,7 +106,7 @@ def test_planted_next_item_signal_is_learned(tmp_path):
         "patience": 40,
     }
     spec = TrialSpec(
-        dataset=DatasetConfig(name="chain", loader="atomic", path=str(tmp_path), history=4),
+        dataset=successor_chain(tmp_path),
         method="tiger",
         method_class="tiger",
         params_json=canonical_json(params),

@@ -36,3 +36,13 @@ def test_vocabulary_offsets_and_spans():
     assert vocab.size == 2 + 9 and vocab["bos"] == 1
     assert vocab.tokens(np.array([[0, 0, 0], [2, 3, 1]])).tolist() == [[2, 5, 9], [4, 8, 10]]
     assert vocab.span(1) == slice(5, 9)
+
+
+def test_rank_keeps_the_best_copy_of_an_item_and_reports_invalid_beams():
+    trie = PrefixTrie(CODES, SIZES)
+    codes = torch.tensor([[[0, 1, 1], [1, 2, 0], [0, 1, 1], [0, 2, 0]]])
+    scores = torch.tensor([[-1.0, -2.0, -3.0, -4.0]])
+    items, best, invalid = trie.rank(codes, scores, 3)
+    assert items.tolist() == [[3, 1, -1]]
+    assert best[0, :2].tolist() == [-1.0, -4.0]
+    assert invalid == pytest.approx(0.25)

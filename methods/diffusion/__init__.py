@@ -1,0 +1,1 @@
+"""The discrete-diffusion core shared by LLaDA-Rec, MADRec and GREED."""

@@ -1,0 +1,109 @@
+"""Decoding the next item's SID by iterative unmasking: orders, steps and beam search.
+
+Every diffusion method decodes with `diffusion_beam_search`:
+- Beams are partially filled SIDs (-1 = still masked) with their joint log-probabilities.
+- Each of the T steps runs the predictor once on every beam (one batched call), and each
+  beam picks its own positions to fix by the `order` rule. The number fixed per step
+  follows `step_schedule`, which sums to the number of free positions.
+- For each picked position in turn, every beam is expanded by the tokens there and the set
+  is pruned back to `beam` by joint log-probability. Positions fixed in one step are scored
+  by that step's pass: a product of conditionals.
+- `constrained` keeps only tokens that some catalog item still matches, so every finished
+  beam is a real item; without it an invalid SID simply matches no item.
+- `given` fixes some positions of the target in advance (GREED's conditional mode); they
+  are never changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+ORDERS = ("confidence", "margin", "left-to-right", "right-to-left", "random")
+ScoreFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def step_schedule(free: int, steps: int) -> list[int]:
+    """How many positions each of `steps` passes fixes: as equal as possible, earlier ones more."""
+    if not 1 <= steps <= max(free, 1):
+        raise ValueError(f"steps must lie in 1..{free}, got {steps}")
+    base, extra = divmod(free, steps)
+    return [base + (1 if i < extra else 0) for i in range(steps)]
+
+
+def _priority(log_probs: torch.Tensor, codes: torch.Tensor, order: str, random_rank: torch.Tensor) -> torch.Tensor:
+    """`[u, b, m]` priority of every position (higher goes first); fixed positions get -inf."""
+    m = codes.shape[-1]
+    if order == "confidence":
+        priority = log_probs.max(-1).values
+    elif order == "margin":
+        top = log_probs.exp().topk(2, dim=-1).values
+        priority = top[..., 0] - top[..., 1]
+    elif order == "left-to-right":
+        priority = -torch.arange(m, dtype=log_probs.dtype).expand_as(codes)
+    elif order == "right-to-left":
+        priority = torch.arange(m, dtype=log_probs.dtype).expand_as(codes)
+    elif order == "random":
+        priority = random_rank[:, None, :].expand_as(codes).to(log_probs.dtype)
+    else:
+        raise ValueError(f"unknown order {order!r} (choose from: {', '.join(ORDERS)})")
+    return priority.masked_fill(codes >= 0, float("-inf"))
+
+
+def valid_tokens(codes: torch.Tensor, catalog: torch.Tensor, position: torch.Tensor, size: int) -> torch.Tensor:
+    """`[n, size]`: which codes at `position` (per beam) some catalog item with the beam's fixed codes has."""
+    match = ((codes[:, None, :] < 0) | (codes[:, None, :] == catalog[None])).all(-1)  # [n, items]
+    at_position = catalog[:, position].T  # [n, items]
+    counts = torch.zeros(len(codes), size, device=codes.device)
+    return counts.scatter_add_(1, at_position, match.float()) > 0
+
+
+def diffusion_beam_search(
+    score: ScoreFn,
+    users: int,
+    length: int,
+    beam: int,
+    order: str,
+    steps: int,
+    catalog: torch.Tensor | None = None,
+    given: torch.Tensor | None = None,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Best `beam` SIDs `[users, b, m]` and joint log-probabilities `[users, b]`.
+
+    `score(codes [n, m], user [n]) -> [n, m, C]` gives each position's log-probability of
+    every code (-inf beyond a position's codebook). `catalog` (`[items, m]`) turns on the
+    validity constraint. `given` (`[users, m]`, -1 = free) fixes positions in advance.
+    """
+    codes = torch.full((users, 1, length), -1, dtype=torch.long)
+    if given is not None:
+        codes = given[:, None, :].clone()
+    free = int((codes[0, 0] < 0).sum())
+    if given is not None and not bool(((given < 0).sum(1) == free).all()):
+        raise ValueError("every user must leave the same number of positions free")
+    scores = torch.zeros(users, 1)
+    generator = torch.Generator().manual_seed(seed)
+    random_rank = torch.rand(users, length, generator=generator)
+    rows = torch.arange(users)
+    for count in step_schedule(free, steps):
+        width = scores.shape[1]
+        log_probs = score(codes.flatten(0, 1), rows.repeat_interleave(width)).view(users, width, length, -1)
+        picks = _priority(log_probs, codes, order, random_rank).topk(count, dim=-1).indices  # [u, b, count]
+        size = log_probs.shape[-1]
+        for r in range(count):
+            position = picks[..., r]  # [u, b]
+            candidates = log_probs.gather(2, position[..., None, None].expand(-1, -1, 1, size)).squeeze(2)
+            if catalog is not None:
+                allowed = valid_tokens(codes.flatten(0, 1), catalog, position.flatten(), size)
+                candidates = candidates.masked_fill(~allowed.view(users, -1, size), float("-inf"))
+            total = (scores[..., None] + candidates).flatten(1)
+            scores, flat = total.topk(min(beam, total.shape[1]), dim=1)
+            parent, code = flat // size, flat % size
+            code = code.masked_fill(torch.isinf(scores), 0)  # a dead beam (-inf) keeps a harmless code
+            codes = codes.gather(1, parent[..., None].expand(-1, -1, length)).clone()
+            chosen = position.gather(1, parent)
+            codes.scatter_(2, chosen[..., None], code[..., None])
+            log_probs = log_probs.gather(1, parent[..., None, None].expand(-1, -1, length, size))
+            picks = picks.gather(1, parent[..., None].expand(-1, -1, count))
+    return codes, scores

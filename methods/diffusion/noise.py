@@ -1,0 +1,51 @@
+"""Masking noise and the masked-diffusion loss.
+
+A mask rate t is drawn per example, t ~ U(0, 1] (or GREED's clipped U[gamma, gamma + beta]);
+each maskable token is replaced by [MASK] independently with probability t. The loss is
+the cross-entropy on the masked tokens, weighted 1/t and divided by the number of maskable
+tokens of the example (the ELBO of masked diffusion), averaged over the batch.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional
+
+
+def sample_rates(n: int, generator: torch.Generator, low: float = 0.0, width: float = 1.0) -> torch.Tensor:
+    """`n` mask rates uniform on (low, low + width]."""
+    return low + width * (1.0 - torch.rand(n, generator=generator))
+
+
+def corrupt(
+    tokens: torch.Tensor, maskable: torch.Tensor, rates: torch.Tensor, mask_token: int, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Noisy tokens and which positions were masked."""
+    draws = torch.rand(tokens.shape, generator=generator).to(tokens.device)
+    masked = maskable & (draws < rates[:, None])
+    return tokens.masked_fill(masked, mask_token), masked
+
+
+LOSS_WEIGHTINGS = ("elbo", "normalized")
+
+
+def masked_diffusion_loss(
+    logits: torch.Tensor,
+    targets: torch.Tensor,
+    rows: torch.Tensor,
+    rates: torch.Tensor,
+    maskable: torch.Tensor,
+    weighting: str = "elbo",
+) -> torch.Tensor:
+    """1/t-weighted CE over masked tokens (`logits` `[n_masked, V]`, `rows`: their examples).
+
+    `elbo` (the papers' form): each example's sum of CE / t over its maskable-token count,
+    averaged over the batch. `normalized` (MADRec's public code): sum(CE / t) / sum(1 / t)
+    over the batch's masked tokens, which tames the variance of small t.
+    """
+    per_token = functional.cross_entropy(logits, targets, reduction="none")
+    if weighting == "normalized":
+        weights = 1.0 / rates[rows]
+        return (per_token * weights).sum() / weights.sum().clamp(min=1e-8)
+    per_example = torch.zeros(len(rates), device=logits.device).index_add(0, rows, per_token)
+    return (per_example / rates / maskable.sum(1).clamp(min=1)).mean()

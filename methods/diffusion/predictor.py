@@ -1,0 +1,64 @@
+"""The mask predictor: a transformer encoder over history and target SID tokens."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from methods.diffusion.masks import attention_mask
+from suite.nn import NORMS, Block
+
+
+class MaskPredictor(nn.Module):
+    """Token, item-recency and within-item position embeddings, then `layers` blocks.
+
+    The sequence is `items` items of `m` tokens each, the target item last. The structural
+    attention mask (`attention`) is combined with a padding mask; every token may attend to
+    itself, so padding rows stay defined. The output layer is tied to the token embedding.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        m: int,
+        items: int,
+        d_model: int,
+        heads: int,
+        d_kv: int,
+        d_ff: int,
+        layers: int,
+        dropout: float,
+        norm: str,
+        activation: str,
+        attention: str,
+    ):
+        super().__init__()
+        self.m, self.items, self.attention = m, items, attention
+        self.token = nn.Embedding(vocab_size, d_model, padding_idx=0)
+        self.recency = nn.Embedding(items, d_model)
+        self.position = nn.Embedding(m, d_model)
+        for embedding in (self.token, self.recency, self.position):
+            nn.init.normal_(embedding.weight, std=0.02)
+        self.blocks = nn.ModuleList(
+            Block(d_model, heads, d_kv, d_ff, dropout, norm=norm, activation=activation) for _ in range(layers)
+        )
+        self.norm = NORMS[norm](d_model)
+        self.dropout = nn.Dropout(dropout)
+        recency = torch.arange(items - 1, -1, -1).repeat_interleave(m)
+        self.register_buffer("recency_index", recency, persistent=False)
+        self.register_buffer("position_index", torch.arange(m).repeat(items), persistent=False)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Hidden states `[b, items * m, d]`."""
+        structure = attention_mask(self.attention, self.items, self.m).to(tokens.device)
+        keys = tokens != 0
+        itself = torch.eye(tokens.shape[1], dtype=torch.bool, device=tokens.device)
+        mask = (structure & keys[:, None, :]) | itself
+        x = self.token(tokens) + self.recency(self.recency_index) + self.position(self.position_index)
+        x = self.dropout(x)
+        for block in self.blocks:
+            x = block(x, mask=mask[:, None])
+        return self.norm(x)
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        return hidden @ self.token.weight.T

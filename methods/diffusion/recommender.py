@@ -1,0 +1,188 @@
+"""A masked-diffusion recommender over semantic IDs, configured by its parameters.
+
+LLaDA-Rec, MADRec and GREED are this class with different defaults. Training examples are
+windows of up to `max_items` history items plus the next item, drawn `windows_per_user` times
+per user and epoch. Two objectives can be weighted:
+- `next_weight`: only the target item's tokens are masked (LLaDA-Rec's L_next);
+- `sequence_weight`: the tokens of every item, history and target, are masked
+  (LLaDA-Rec's L_his, MADRec's whole-sequence masking, GREED's block diffusion).
+Mask rates are t ~ U(noise_low, noise_low + noise_width]. Inference masks the target item
+and decodes it with `methods.diffusion.decoding` under `order`, `steps` (0 = m) and `beam`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from methods.diffusion.decoding import ORDERS, diffusion_beam_search
+from methods.diffusion.masks import ATTENTION_MASKS
+from methods.diffusion.noise import LOSS_WEIGHTINGS, corrupt, masked_diffusion_loss, sample_rates
+from methods.diffusion.predictor import MaskPredictor
+from suite.context import TrainContext
+from suite.protocol import MethodBase, TopK
+from suite.tokenizers.trie import PrefixTrie
+from suite.tokenizers.vocabulary import SidVocabulary, item_tokens
+from suite.training import prefix_epoch, train_with_early_stopping
+
+COMMON_DEFAULTS: dict[str, Any] = {
+    "layers": 2,
+    "d_model": 64,
+    "heads": 4,
+    "d_kv": 16,
+    "d_ff": 256,
+    "dropout": 0.1,
+    "norm": "layer",
+    "activation": "gelu",
+    "attention": "bidirectional",
+    "max_items": 20,
+    "next_weight": 1.0,
+    "sequence_weight": 1.0,
+    "noise_low": 0.0,
+    "noise_width": 1.0,
+    "loss_weighting": "elbo",
+    "windows_per_user": 8,
+    "learning_rate": 0.001,
+    "weight_decay": 0.01,
+    "batch_size": 64,
+    "epochs": 100,
+    "patience": 5,
+    "decode_batch_users": 64,
+}
+COMMON_INFERENCE: dict[str, Any] = {"order": "confidence", "steps": 0, "beam": 10, "constrained": True}
+COMMON_CHOICES = {
+    "attention": ATTENTION_MASKS,
+    "order": ORDERS,
+    "norm": ("layer", "rms"),
+    "activation": ("gelu", "relu", "silu"),
+    "loss_weighting": LOSS_WEIGHTINGS,
+}
+SMOKE = {
+    "layers": 1,
+    "d_model": 32,
+    "heads": 2,
+    "d_kv": 16,
+    "d_ff": 64,
+    "epochs": 1,
+    "windows_per_user": 2,
+    "tokenizer": {"name": "random", "codebook_size": 8},
+}
+
+
+class DiffusionRecommender(MethodBase):
+    choices = COMMON_CHOICES
+    smoke_params = SMOKE
+
+    def fit(self, run: TrainContext) -> None:
+        p = self.params
+        if p["next_weight"] <= 0 and p["sequence_weight"] <= 0:
+            raise ValueError(f"{self.name}: next_weight and sequence_weight cannot both be off")
+        ids = run.semantic_ids(p["tokenizer"])
+        self.vocab = SidVocabulary(ids.codebook_sizes, specials=("pad", "mask"))
+        self.sid_tokens = self.vocab.tokens(ids.codes)
+        self.device = run.device
+        self.trie = PrefixTrie(ids.codes, ids.codebook_sizes).to(run.device)
+        self.catalog = torch.from_numpy(ids.codes)
+        self.model = MaskPredictor(
+            self.vocab.size,
+            self.vocab.length,
+            p["max_items"] + 1,
+            p["d_model"],
+            p["heads"],
+            p["d_kv"],
+            p["d_ff"],
+            p["layers"],
+            p["dropout"],
+            p["norm"],
+            p["activation"],
+            p["attention"],
+        ).to(run.device)
+        optimizer = torch.optim.AdamW(self.model.parameters(), lr=p["learning_rate"], weight_decay=p["weight_decay"])
+        rng = np.random.default_rng(run.seed)
+        generator = torch.Generator().manual_seed(run.seed)
+        sequences = run.data.train_sequences()
+
+        def loss(histories: list[np.ndarray], targets: np.ndarray) -> torch.Tensor:
+            return self._loss(histories, targets, generator)
+
+        def train_epoch(epoch: int) -> float:
+            return prefix_epoch(sequences, p["windows_per_user"], p["batch_size"], rng, optimizer, loss)
+
+        train_with_early_stopping(run, self, self.model, train_epoch, p["epochs"], p["patience"])
+
+    def _sequence(self, histories: Sequence[np.ndarray], target_tokens: np.ndarray) -> torch.Tensor:
+        history = item_tokens(histories, self.sid_tokens, self.params["max_items"])
+        return torch.from_numpy(np.concatenate([history, target_tokens], axis=1)).to(self.device)
+
+    def _objective(self, tokens: torch.Tensor, maskable: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        p = self.params
+        rates = sample_rates(len(tokens), generator, p["noise_low"], p["noise_width"]).to(self.device)
+        noisy, masked = corrupt(tokens, maskable, rates, self.vocab["mask"], generator)
+        hidden = self.model(noisy)[masked]
+        rows = masked.nonzero()[:, 0]
+        logits = self.model.logits(hidden)
+        return masked_diffusion_loss(logits, tokens[masked], rows, rates, maskable, p["loss_weighting"])
+
+    def _loss(self, histories: Sequence[np.ndarray], targets: np.ndarray, generator: torch.Generator) -> torch.Tensor:
+        p = self.params
+        tokens = self._sequence(histories, self.sid_tokens[targets])
+        m = self.vocab.length
+        loss = torch.zeros((), device=self.device)
+        if p["next_weight"] > 0:
+            target_only = torch.zeros_like(tokens, dtype=torch.bool)
+            target_only[:, -m:] = True
+            loss = loss + p["next_weight"] * self._objective(tokens, target_only, generator)
+        if p["sequence_weight"] > 0:
+            loss = loss + p["sequence_weight"] * self._objective(tokens, tokens != self.vocab["pad"], generator)
+        return loss
+
+    def _scorer(self, histories: Sequence[np.ndarray]):
+        """The decoder's view of the predictor: partial target codes -> per-position log-probs."""
+        m = self.vocab.length
+        history = torch.from_numpy(item_tokens(histories, self.sid_tokens, self.params["max_items"])).to(self.device)
+        offsets = torch.from_numpy(self.vocab.offsets).to(self.device)
+        width = max(self.vocab.sizes)
+        index = offsets[:, None] + torch.arange(width, device=self.device)[None]  # [m, width]
+        beyond = (
+            torch.arange(width, device=self.device)[None] >= torch.tensor(self.vocab.sizes, device=self.device)[:, None]
+        )
+
+        def score(codes: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
+            codes = codes.to(self.device)
+            target = torch.where(codes >= 0, codes + offsets, torch.full_like(codes, self.vocab["mask"]))
+            hidden = self.model(torch.cat([history[users.to(self.device)], target], dim=1))[:, -m:]
+            log_probs = self.model.logits(hidden).log_softmax(-1)  # over the whole vocabulary
+            picked = log_probs.gather(2, index.clamp(max=log_probs.shape[-1] - 1)[None].expand(len(codes), -1, -1))
+            return picked.masked_fill(beyond[None], float("-inf")).cpu()
+
+        return score
+
+    @torch.no_grad()
+    def recommend(self, histories: Sequence[np.ndarray], k: int, **inference) -> TopK:
+        self.model.eval()
+        options = {name: inference.get(name, self.params[name]) for name in self.inference_defaults}
+        steps = options["steps"] or self.vocab.length
+        catalog = self.catalog if options["constrained"] else None
+        chunk = self.params["decode_batch_users"]
+        items, scores, invalid = [], [], 0.0
+        for start in range(0, len(histories), chunk):
+            part = histories[start : start + chunk]
+            codes, score = diffusion_beam_search(
+                self._scorer(part),
+                len(part),
+                self.vocab.length,
+                options["beam"],
+                options["order"],
+                steps,
+                catalog=catalog,
+                seed=start,
+            )
+            found, best, share = self.trie.rank(codes.to(self.device), score.to(self.device), k)
+            items.append(found)
+            scores.append(best)
+            invalid += share * len(part)
+        extras = {"invalid_share": invalid / len(histories), "steps": steps}
+        return TopK(np.concatenate(items), np.concatenate(scores), nfe=float(steps), extras=extras)

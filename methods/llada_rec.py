@@ -1,0 +1,16 @@
+"""LLaDA-Rec: bidirectional masked diffusion over multi-head VQ-VAE semantic IDs.
+
+Loss L_next + lambda * L_his (either can be switched off: `next_weight: 0` or
+`sequence_weight: 0` are the paper's 'w/o L_next' and 'w/o L_his' ablations), confidence
+order, T = m steps, beam search. Paper sizes (d 256, 8 heads, 4 layers, 4 x 256 codes) are
+scaled to run on 2 CPU cores on ML-100K.
+"""
+
+from methods.diffusion.recommender import COMMON_DEFAULTS, COMMON_INFERENCE, DiffusionRecommender
+from suite.registry import register
+
+
+@register("llada-rec")
+class LLaDARec(DiffusionRecommender):
+    defaults = {**COMMON_DEFAULTS, "tokenizer": {"name": "mh-vqvae"}, "attention": "bidirectional"}
+    inference_defaults = {**COMMON_INFERENCE, "order": "confidence"}

@@ -1,0 +1,21 @@
+"""MADRec: masked diffusion where every token of the sequence is masked at one rate.
+
+Residual k-means SIDs, whole-sequence masking (no separate next-item term), margin order.
+The paper's rotary positions are replaced here by learned item-recency and within-item
+position embeddings (the shared predictor's), a documented departure.
+"""
+
+from methods.diffusion.recommender import COMMON_DEFAULTS, COMMON_INFERENCE, DiffusionRecommender
+from suite.registry import register
+
+
+@register("madrec")
+class MADRec(DiffusionRecommender):
+    defaults = {
+        **COMMON_DEFAULTS,
+        "tokenizer": {"name": "rq-kmeans"},
+        "attention": "bidirectional",
+        "next_weight": 0.0,
+        "sequence_weight": 1.0,
+    }
+    inference_defaults = {**COMMON_INFERENCE, "order": "margin"}
