@@ -58,6 +58,19 @@ class MethodConfig:
 
 
 @dataclass(frozen=True)
+class AblationConfig:
+    """One `ablations:` entry: rows of parameter overrides against a `methods:` entry (the full model).
+
+    A row whose overrides are all inference parameters becomes a variant of the full model's
+    trials (no retraining); any other row becomes trials of its own.
+    """
+
+    name: str
+    method: str
+    rows: Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
 class EvaluationConfig:
     ks: tuple[int, ...] = (1, 5, 10)
     metrics: tuple[str, ...] = ("recall@1", "recall@5", "recall@10", "ndcg@5", "ndcg@10")
@@ -80,6 +93,7 @@ class BenchmarkConfig:
     methods: Mapping[str, MethodConfig]
     evaluation: EvaluationConfig
     tokenizers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    ablations: Mapping[str, AblationConfig] = field(default_factory=dict)
 
 
 def _describe(value: Any) -> str:
@@ -192,7 +206,9 @@ TOP_LEVEL = (
     "methods",
     "evaluation",
     "tokenizers",
+    "ablations",
 )
+ABLATION_KEYS = ("method", "vary", "rows")
 DATASET_KEYS = ("loader", "path", "history", "min_items", "max_users", "encoder")
 EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha")
 RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources")
@@ -242,6 +258,7 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
         label: read.tokenizer(entry, _join("tokenizers", label), default_name=label)
         for label, entry in read.mapping(top.get("tokenizers"), "tokenizers").items()
     }
+    ablations = _parse_ablations(read, top.get("ablations"), methods)
     return BenchmarkConfig(
         source=source,
         experiment=experiment,
@@ -254,6 +271,7 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
         methods=methods,
         evaluation=evaluation,
         tokenizers=tokenizers,
+        ablations=ablations,
     )
 
 
@@ -352,6 +370,40 @@ def _parse_methods(read: _Reader, value: Any) -> dict[str, MethodConfig]:
     return methods
 
 
+def _parse_ablations(read: _Reader, value: Any, methods: Mapping[str, MethodConfig]) -> dict[str, AblationConfig]:
+    from suite.tokenizers.fitting import tokenizer_label
+
+    ablations = {}
+    for name, entry in read.mapping(value, "ablations").items():
+        key = _join("ablations", name)
+        read.name(name, key)
+        spec = read.mapping(entry, key, ABLATION_KEYS)
+        method = read.string(spec.get("method"), _join(key, "method"))
+        if method not in methods:
+            raise read.fail(_join(key, "method"), f"{method!r} is not an entry of methods: ({', '.join(methods)})")
+        if ("vary" in spec) == ("rows" in spec):
+            raise read.fail(key, "give exactly one of vary: (one parameter and its values) or rows: (named overrides)")
+        schema = _ParamSchema(read, get_method(methods[method].method), key)
+        rows: dict[str, dict[str, Any]] = {}
+        if "vary" in spec:
+            vary = read.mapping(spec["vary"], _join(key, "vary"))
+            if len(vary) != 1:
+                raise read.fail(_join(key, "vary"), f"expected one parameter, got {len(vary)}")
+            ((param, values),) = vary.items()
+            for value in schema.axis(param, values, _join(_join(key, "vary"), param), inference=None):
+                label = tokenizer_label(value) if param == "tokenizer" else str(value)
+                rows[f"{param}={label}"] = {param: value}
+        else:
+            for label, overrides in read.mapping(spec["rows"], _join(key, "rows")).items():
+                row_key = _join(_join(key, "rows"), label)
+                raw = read.mapping(overrides, row_key)
+                if not raw:
+                    raise read.fail(row_key, "a row needs at least one parameter override")
+                rows[str(label)] = {p: schema.value(p, v, _join(row_key, p)) for p, v in raw.items()}
+        ablations[name] = AblationConfig(name=name, method=method, rows=rows)
+    return ablations
+
+
 class _ParamSchema:
     """Checks method parameters against the types of the method's declared defaults."""
 
@@ -361,23 +413,30 @@ class _ParamSchema:
         self.inference = dict(cls.inference_defaults)
         self.choices = dict(getattr(cls, "choices", {}))
 
-    def value(self, param: str, value: Any, key: str) -> Any:
+    def known(self, param: str, key: str) -> Any:
+        """The default of `param`; an error naming the allowed parameters if it has none."""
         known = {**self.training, **self.inference}
         if param not in known:
             allowed = ", ".join(sorted(known) + list(RESERVED_METHOD_KEYS))
             raise self.read.fail(key, f"unknown parameter of method {self.cls.name!r} (allowed: {allowed})")
+        return known[param]
+
+    def value(self, param: str, value: Any, key: str) -> Any:
+        default = self.known(param, key)
         if param == "tokenizer":
             return self.read.tokenizer(value, key)
-        value = _coerce(self.read, known[param], value, key)
+        value = _coerce(self.read, default, value, key)
         if param in self.choices and value not in self.choices[param]:
             options = ", ".join(map(str, self.choices[param]))
             raise self.read.fail(key, f"unknown value {value!r} (choose from: {options})")
         return value
 
-    def axis(self, param: str, values: Any, key: str, inference: bool) -> tuple:
-        if inference and param in self.training:
+    def axis(self, param: str, values: Any, key: str, inference: bool | None) -> tuple:
+        """Values of one axis; `inference` True or False insists on that kind of parameter."""
+        self.known(param, key)
+        if inference is True and param in self.training:
             raise self.read.fail(key, "changes training, so it belongs under grid:, not variants:")
-        if not inference and param in self.inference:
+        if inference is False and param in self.inference:
             raise self.read.fail(key, "only changes inference, so it belongs under variants:, not grid:")
         items = self.read.items(values, key)
         coerced = tuple(self.value(param, v, _join(key, i)) for i, v in enumerate(items))

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from suite.config import BenchmarkConfig, DatasetConfig, Resources
+from suite.config import BenchmarkConfig, DatasetConfig, MethodConfig, Resources
 from suite.registry import get_method
 
 DEFAULT_VARIANT = "default"
@@ -108,32 +108,107 @@ def _variants(axes: Mapping[str, tuple], configured: Mapping[str, Any]) -> tuple
     return tuple(variants)
 
 
+@dataclass(frozen=True)
+class AblationRow:
+    """Where an ablation row's results live: a leaderboard row and a variant of its trials."""
+
+    row: str
+    variant: str
+
+
+def _ablation_row(entry: MethodConfig, base: dict[str, Any], label: str, overrides: dict[str, Any]) -> tuple:
+    """(kind, changes) of one ablation row against the full model's parameters `base`.
+
+    kind is `same` (nothing changes), `variant` (only inference parameters change) or `trial`.
+    """
+    changes = {k: v for k, v in overrides.items() if base.get(k) != v}
+    inference = get_method(entry.method).inference_defaults
+    if not changes:
+        return "same", changes
+    return ("variant" if set(changes) <= set(inference) else "trial"), changes
+
+
+def ablation_index(config: BenchmarkConfig) -> dict[str, dict[str, AblationRow]]:
+    """For each ablation, its rows (the full model first) and where their results are stored."""
+    index = {}
+    for ablation in config.ablations.values():
+        entry = config.methods[ablation.method]
+        base = _base_params(entry)
+        rows = {"full model": AblationRow(entry.name, DEFAULT_VARIANT)}
+        for label, overrides in ablation.rows.items():
+            kind, _ = _ablation_row(entry, base, label, dict(overrides))
+            rows[label] = {
+                "same": AblationRow(entry.name, DEFAULT_VARIANT),
+                "variant": AblationRow(entry.name, label),
+                "trial": AblationRow(f"{entry.name} [{label}]", DEFAULT_VARIANT),
+            }[kind]
+        index[ablation.name] = rows
+    return index
+
+
+def _base_params(entry: MethodConfig) -> dict[str, Any]:
+    cls = get_method(entry.method)
+    return {**cls.defaults, **cls.inference_defaults, **entry.params}
+
+
 def expand(config: BenchmarkConfig) -> list[TrialSpec]:
-    """datasets x methods x per-method grid x seeds, in a stable order."""
-    specs = []
+    """datasets x methods x per-method grid x seeds, plus ablation rows, in a stable order.
+
+    Ablation rows that only change inference become variants of the full model's trials;
+    the others become trials of their own, over the same datasets and seeds.
+    """
+    extra_variants: dict[str, list[Variant]] = {name: [] for name in config.methods}
+    extra_trials: list[tuple[MethodConfig, str, dict[str, Any]]] = []
+    for ablation in config.ablations.values():
+        entry = config.methods[ablation.method]
+        base = _base_params(entry)
+        for label, overrides in ablation.rows.items():
+            kind, changes = _ablation_row(entry, base, label, dict(overrides))
+            if kind == "variant":
+                extra_variants[entry.name].append(Variant(label, canonical_json(changes)))
+            elif kind == "trial":
+                extra_trials.append((entry, label, changes))
+
+    specs: list[TrialSpec] = []
     for dataset in config.datasets.values():
         for entry in config.methods.values():
-            cls = get_method(entry.method)
-            base = {**cls.defaults, **cls.inference_defaults, **entry.params}
-            variants = _variants(entry.variants, base)
-            for assignment in _product(entry.grid):
-                params = {**base, **assignment}
-                for seed in config.seeds:
-                    specs.append(
-                        TrialSpec(
-                            dataset=dataset,
-                            method=entry.name,
-                            method_class=entry.method,
-                            params_json=canonical_json(params),
-                            grid_label=_label(assignment),
-                            seed=seed,
-                            variants=variants,
-                            ks=config.evaluation.ks,
-                            select_metric=config.evaluation.select_metric,
-                            device=config.device,
-                            resources=entry.resources or config.resources,
-                        )
-                    )
+            base = _base_params(entry)
+            variants = _variants(entry.variants, base) + tuple(extra_variants[entry.name])
+            specs += _trials(config, dataset, entry, base, variants, "", {})
+        for entry, label, changes in extra_trials:
+            specs += _trials(config, dataset, entry, _base_params(entry), (Variant(DEFAULT_VARIANT),), label, changes)
+    unique = {spec.key: spec for spec in specs}
+    return list(unique.values())
+
+
+def _trials(
+    config: BenchmarkConfig,
+    dataset: DatasetConfig,
+    entry: MethodConfig,
+    base: dict[str, Any],
+    variants: tuple[Variant, ...],
+    label: str,
+    overrides: dict[str, Any],
+) -> list[TrialSpec]:
+    specs = []
+    for assignment in _product(entry.grid):
+        params = {**base, **assignment, **overrides}
+        for seed in config.seeds:
+            specs.append(
+                TrialSpec(
+                    dataset=dataset,
+                    method=entry.name,
+                    method_class=entry.method,
+                    params_json=canonical_json(params),
+                    grid_label=",".join(filter(None, [_label(assignment), label])),
+                    seed=seed,
+                    variants=variants,
+                    ks=config.evaluation.ks,
+                    select_metric=config.evaluation.select_metric,
+                    device=config.device,
+                    resources=entry.resources or config.resources,
+                )
+            )
     return specs
 
 

@@ -2,7 +2,7 @@ import pytest
 
 import suite.registry as registry
 from suite.config import parse_config
-from suite.matrix import DEFAULT_VARIANT, TrialSpec, count_variants, expand
+from suite.matrix import DEFAULT_VARIANT, AblationRow, TrialSpec, ablation_index, count_variants, expand
 from suite.registry import register
 
 
@@ -72,3 +72,54 @@ def test_variants_are_inference_only_and_deduplicated(method_with_inference_axes
     assert names == [DEFAULT_VARIANT, "beam=1,order=confidence", "beam=1,order=margin", "beam=10,order=margin"]
     assert specs[0].variants[1].overrides == {"beam": 1}
     assert count_variants(specs) == 4
+
+
+ABLATIONS = {
+    "datasets": {"ml-100k": {}},
+    "seeds": [0, 1],
+    "methods": {"full": {"method": "test-inference-axes", "epochs": 1}},
+    "ablations": {
+        "beam": {"method": "full", "vary": {"beam": [1, 10]}},
+        "training": {"method": "full", "rows": {"longer": {"epochs": 3}, "longer, greedy": {"epochs": 3, "beam": 1}}},
+    },
+}
+
+
+def test_ablations_expand_into_variants_and_trials(method_with_inference_axes):
+    cfg = parse_config(ABLATIONS, "t.yaml")
+    specs = expand(cfg)
+    rows = sorted({s.row for s in specs})
+    assert rows == ["full", "full [longer, greedy]", "full [longer]"]
+    assert len(specs) == 3 * 2  # three rows x two seeds
+    full = [s for s in specs if s.row == "full"][0]
+    assert [v.name for v in full.variants] == [DEFAULT_VARIANT, "beam=1"]  # beam=10 is the full model
+    greedy = [s for s in specs if s.row == "full [longer, greedy]"][0]
+    assert greedy.params["beam"] == 1 and greedy.params["epochs"] == 3
+
+
+def test_ablation_index_says_where_each_row_lives(method_with_inference_axes):
+    index = ablation_index(parse_config(ABLATIONS, "t.yaml"))
+    assert index["beam"] == {
+        "full model": AblationRow("full", DEFAULT_VARIANT),
+        "beam=1": AblationRow("full", "beam=1"),
+        "beam=10": AblationRow("full", DEFAULT_VARIANT),
+    }
+    assert index["training"]["longer"] == AblationRow("full [longer]", DEFAULT_VARIANT)
+
+
+@pytest.mark.parametrize(
+    ("ablation", "message"),
+    [
+        ({"method": "nope", "vary": {"beam": [1]}}, "ablations.x.method: 'nope' is not an entry of methods"),
+        ({"method": "full"}, "ablations.x: give exactly one of vary:"),
+        ({"method": "full", "vary": {"beam": [1], "epochs": [2]}}, "ablations.x.vary: expected one parameter, got 2"),
+        ({"method": "full", "vary": {"width": [1]}}, "ablations.x.vary.width: unknown parameter"),
+        ({"method": "full", "rows": {"r": {}}}, "ablations.x.rows.r: a row needs at least one parameter override"),
+    ],
+)
+def test_bad_ablations(method_with_inference_axes, ablation, message):
+    from suite.errors import ConfigError
+
+    raw = {**ABLATIONS, "ablations": {"x": ablation}}
+    with pytest.raises(ConfigError, match=message):
+        parse_config(raw, "t.yaml")
