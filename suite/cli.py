@@ -19,10 +19,9 @@ def _load(path: str, experiment: str | None):
 
     config = load_config(path)
     if experiment:
-        from suite.config import _Reader
+        from suite.config import check_name
 
-        name = _Reader("--experiment").name(experiment, "value")
-        config = dataclasses.replace(config, experiment=name)
+        config = dataclasses.replace(config, experiment=check_name(experiment, "--experiment"))
     return config, expand(config)
 
 

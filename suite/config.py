@@ -214,6 +214,11 @@ EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alph
 RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources")
 
 
+def check_name(value: str, source: str) -> str:
+    """`value` if it can name a results folder; a ConfigError from `source` otherwise."""
+    return _Reader(source).name(value, "value")
+
+
 def load_config(path: str | Path) -> BenchmarkConfig:
     """Read and validate a benchmark YAML file (safe_load only)."""
     path = Path(path)

@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 
 from suite.config import DEFAULT_ENCODER
@@ -39,15 +38,9 @@ class TrainContext:
 
     def semantic_ids(self, tokenizer: Mapping[str, Any]) -> SemanticIds:
         """The catalog's unique SIDs under `tokenizer` (cached), recorded for `summary.json`."""
-        from suite.embed import embed_items
-        from suite.tokenizers.base import get_tokenizer
-        from suite.tokenizers.fitting import fit_semantic_ids, tokenizer_label
+        from suite.tokenizers.fitting import catalog_semantic_ids, tokenizer_label
 
-        if get_tokenizer(tokenizer["name"]).uses_embeddings:
-            embeddings = embed_items(self.data, self.encoder)
-        else:
-            embeddings = np.zeros((self.data.n_items, 1), dtype=np.float32)
-        ids, _ = fit_semantic_ids(embeddings, tokenizer, self.seed)
+        ids, _ = catalog_semantic_ids(self.data, self.encoder, tokenizer, self.seed)
         self.tokenizer_report = {
             "tokenizer": tokenizer_label(tokenizer),
             "config": dict(tokenizer),

@@ -11,10 +11,9 @@ from tabulate import tabulate
 
 from suite.config import BenchmarkConfig
 from suite.data.prepare import prepare
-from suite.embed import embed_items
 from suite.store import write_frame, write_text
 from suite.tokenizers.base import get_tokenizer, known_tokenizers
-from suite.tokenizers.fitting import fit_semantic_ids, tokenizer_label
+from suite.tokenizers.fitting import catalog_semantic_ids, tokenizer_label
 
 
 def tokenizers_to_report(config: BenchmarkConfig) -> dict[str, dict[str, Any]]:
@@ -39,9 +38,9 @@ def tokenizer_rows(config: BenchmarkConfig, chosen: Mapping[str, Mapping[str, An
     seed = config.seeds[0]
     rows = []
     for dataset in config.datasets.values():
-        embeddings = embed_items(prepare(dataset), dataset.encoder)
+        data = prepare(dataset)
         for label, tokenizer in chosen.items():
-            ids, cached = fit_semantic_ids(embeddings, tokenizer, seed)
+            ids, cached = catalog_semantic_ids(data, dataset.encoder, tokenizer, seed)
             stats = ids.stats
             rows.append(
                 {

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from suite.cache import content_hash, get_or_build
+from suite.data.prepare import PreparedData
+from suite.embed import embed_items
 from suite.tokenizers.base import get_tokenizer
 from suite.tokenizers.semantic_ids import SemanticIds, make_unique
 
@@ -27,6 +29,17 @@ def tokenizer_label(config: Mapping[str, Any]) -> str:
     changed = {k: v for k, v in config.items() if k != "name" and cls.defaults.get(k) != v}
     inner = ",".join(f"{k}={v}" for k, v in sorted(changed.items()))
     return f"{config['name']}({inner})" if inner else config["name"]
+
+
+def catalog_semantic_ids(
+    data: PreparedData, encoder: str, config: Mapping[str, Any], seed: int
+) -> tuple[SemanticIds, bool]:
+    """A catalog's SIDs; its text is only embedded for tokenizers that read embeddings."""
+    if get_tokenizer(config["name"]).uses_embeddings:
+        embeddings = embed_items(data, encoder)
+    else:
+        embeddings = np.zeros((data.n_items, 1), dtype=np.float32)
+    return fit_semantic_ids(embeddings, config, seed)
 
 
 def fit_semantic_ids(embeddings: np.ndarray, config: Mapping[str, Any], seed: int) -> tuple[SemanticIds, bool]:

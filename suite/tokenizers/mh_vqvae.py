@@ -86,5 +86,4 @@ class MultiHeadVQVAE(Tokenizer):
             codes = quantizer.codes(z)
             quantized, _ = quantizer(z, p["beta"])
             mse = float(((decoder(quantized) - x) ** 2).mean())
-        self.encoder, self.quantizer = encoder, quantizer
         return Codes(codes.numpy().astype(np.int64), (p["codebook_size"],) * p["heads"], mse)
