@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from suite.data.sources import BUILTIN_DATASETS, LOADERS
+from suite.data.sources import BUILTIN_DATASETS, DEFAULT_K_CORE, LOADERS
 from suite.errors import ConfigError
 from suite.registry import get_method, known_methods
 
@@ -43,6 +43,8 @@ class DatasetConfig:
     min_items: int = 3
     max_users: int | None = None
     encoder: str = DEFAULT_ENCODER  # sentence-transformers model for item text (a package or a folder)
+    category: str | None = None  # file stem for per-category loaders (Amazon); default: the dataset name
+    k_core: int = 0  # drop users and items below k interactions, repeatedly; 0 = off
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ TOP_LEVEL = (
     "ablations",
 )
 ABLATION_KEYS = ("method", "vary", "rows")
-DATASET_KEYS = ("loader", "path", "history", "min_items", "max_users", "encoder")
+DATASET_KEYS = ("loader", "path", "category", "k_core", "history", "min_items", "max_users", "encoder")
 EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha")
 RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources")
 
@@ -333,10 +335,15 @@ def _parse_datasets(read: _Reader, value: Any) -> dict[str, DatasetConfig]:
         max_users = spec.get("max_users")
         if max_users is not None:
             max_users = read.integer(max_users, _join(key, "max_users"), minimum=1)
+        category = spec.get("category")
+        if category is not None:
+            category = read.string(category, _join(key, "category"))
         datasets[name] = DatasetConfig(
             name=name,
             loader=loader,
             path=path,
+            category=category,
+            k_core=read.integer(spec.get("k_core", DEFAULT_K_CORE.get(loader, 0)), _join(key, "k_core"), minimum=0),
             history=read.integer(spec.get("history", 50), _join(key, "history"), minimum=1),
             min_items=read.integer(spec.get("min_items", 3), _join(key, "min_items"), minimum=3),
             max_users=max_users,

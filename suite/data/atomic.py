@@ -1,10 +1,14 @@
-"""Reader for RecBole atomic files (`.inter`, `.item`): tab-separated, typed headers `name:type`."""
+"""RecBole atomic files (`.inter`, `.item`): tab-separated, typed headers `name:type`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from suite.data.interactions import Interactions
+from suite.data.sources import require_file
 from suite.errors import DataError
+
+REQUIRED_FIELDS = ("user_id", "item_id", "timestamp")
 
 FIELD_TYPES = ("token", "token_seq", "float", "float_seq")
 
@@ -66,3 +70,32 @@ def _convert(path: Path, number: int, name: str, kind: str, value: str):
         return [float(v) for v in value.split()]
     except ValueError:
         raise DataError(f"{path}:{number}: field {name!r}: {value!r} is not a number") from None
+
+
+def atomic_files(folder: Path, name: str, category: str | None = None) -> list[Path]:
+    """`<name>.inter`, and `<name>.item` when present (`category` overrides the file stem)."""
+    stem = category or name
+    inter = require_file(name, "atomic", folder / f"{stem}.inter")
+    item = folder / f"{stem}.item"
+    return [inter, item] if item.is_file() else [inter]
+
+
+def read_atomic_dataset(files: list[Path]) -> Interactions:
+    columns = read_atomic(files[0])
+    for name in REQUIRED_FIELDS:
+        if name not in columns:
+            raise DataError(f"{files[0]}:1: header lacks the field {name!r} (needs {', '.join(REQUIRED_FIELDS)})")
+    if not columns["user_id"]:
+        raise DataError(f"{files[0]}: no interactions")
+    features: dict[str, dict[str, str]] = {}
+    if len(files) > 1:
+        item_columns = read_atomic(files[1])
+        if "item_id" not in item_columns:
+            raise DataError(f"{files[1]}:1: header lacks the field 'item_id'")
+        for name, values in item_columns.items():
+            if name != "item_id":
+                features[name] = {
+                    item: " ".join(map(str, v)) if isinstance(v, list) else str(v)
+                    for item, v in zip(item_columns["item_id"], values, strict=True)
+                }
+    return Interactions.from_rows(columns["user_id"], columns["item_id"], columns["timestamp"], features)

@@ -1,6 +1,7 @@
 """Filter, order and split interactions leave-one-out; cache the result by content hash.
 
-Protocol (DESIGN section 5): per user, interactions sorted by time (file order breaks ties);
+Protocol (DESIGN section 5): k-core filtering where the dataset asks for it (`k_core`), then
+per user, interactions sorted by time (file order breaks ties);
 the last item is the test target, the second-to-last the validation target, the rest is
 training data. Users with fewer than `min_items` interactions are dropped. Item ids are
 0..n_items-1 in sorted order of the raw item tokens; every item left after filtering is in
@@ -17,10 +18,12 @@ import numpy as np
 
 from suite.cache import content_hash, file_hash, get_or_build
 from suite.config import DatasetConfig
-from suite.data.interactions import Interactions, dataset_files, load_interactions
+from suite.data.filtering import k_core
+from suite.data.interactions import Interactions
+from suite.data.loaders import dataset_files, load_interactions
 from suite.errors import DataError
 
-PREPARE_VERSION = "1"
+PREPARE_VERSION = "2"
 
 
 @dataclass
@@ -70,8 +73,15 @@ class PreparedData:
         }
 
 
-def split_sequences(raw: Interactions, min_items: int, max_users: int | None) -> PreparedData:
-    """Group interactions into per-user time-ordered sequences and index the items."""
+def split_sequences(raw: Interactions, min_items: int, max_users: int | None, core: int = 0) -> PreparedData:
+    """k-core filter, group interactions into per-user time-ordered sequences, index the items."""
+    if core > 1:
+        _, users = np.unique(raw.users.astype(str), return_inverse=True)
+        _, items = np.unique(raw.items.astype(str), return_inverse=True)
+        kept = k_core(users, items, core)
+        if not kept.any():
+            raise DataError(f"no interactions survive {core}-core filtering")
+        raw = Interactions(raw.users[kept], raw.items[kept], raw.timestamps[kept], raw.item_features)
     user_tokens, user_index = np.unique(raw.users.astype(str), return_inverse=True)
     order = np.lexsort((np.arange(len(user_index)), raw.timestamps, user_index))
     counts = np.bincount(user_index, minlength=len(user_tokens))
@@ -126,11 +136,12 @@ def prepare(config: DatasetConfig) -> PreparedData:
         PREPARE_VERSION,
         config.loader,
         *[file_hash(f) for f in files],
-        json.dumps({"min_items": config.min_items, "max_users": config.max_users}),
+        json.dumps({"min_items": config.min_items, "max_users": config.max_users, "k_core": config.k_core}),
     )
 
     def build(folder: Path) -> None:
-        _save(split_sequences(load_interactions(config), config.min_items, config.max_users), folder)
+        raw = load_interactions(config)
+        _save(split_sequences(raw, config.min_items, config.max_users, config.k_core), folder)
 
     folder, _ = get_or_build("datasets", key, build)
     return _load(folder, config.name)

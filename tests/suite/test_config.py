@@ -80,6 +80,14 @@ BAD = [
         "methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nexperiment: ../escape\n",
         "experiment: '../escape' is not a usable name",
     ),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  beauty: {loader: amazon-2018, path: /data, k_core: -5}\n",
+        "datasets.beauty.k_core: must be at least 0, got -5",
+    ),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  beauty: {loader: amazon-2014, path: /data}\n",
+        "datasets.beauty.loader: unknown value 'amazon-2014' (choose from: atomic, ml-1m, amazon-2018, amazon-2023)",
+    ),
     ("methods: {pop: {}\n", "not valid YAML: line"),
     ("", "the file is empty"),
     ("- just\n- a list\n", "expected a mapping, got list"),
@@ -135,6 +143,19 @@ def test_typed_objects(tmp_path):
     assert config.methods["sasrec"].grid == {"hidden_size": (32, 64)}
     assert config.datasets["ml-100k"].loader == "atomic"
     assert config.evaluation.test == "wilcoxon"
+
+
+def test_amazon_loaders_default_to_5_core(tmp_path):
+    text = (
+        "methods:\n  pop: {}\ndatasets:\n"
+        "  Beauty: {loader: amazon-2018, path: /data}\n"
+        "  games: {loader: amazon-2023, path: /data, category: Video_Games, k_core: 10}\n"
+        "  ml-1m: {loader: ml-1m, path: /data}\n"
+    )
+    datasets = load_config(write(tmp_path, text)).datasets
+    assert (datasets["Beauty"].k_core, datasets["Beauty"].category) == (5, None)
+    assert (datasets["games"].k_core, datasets["games"].category) == (10, "Video_Games")
+    assert datasets["ml-1m"].k_core == 0
 
 
 def test_int_is_accepted_where_a_float_is_expected(tmp_path):

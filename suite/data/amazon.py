@@ -1,0 +1,137 @@
+"""Amazon reviews, per category, in the McAuley lab's two editions; gzip JSON, one object a line.
+
+- 2018: `<Category>_5.json.gz` (the 5-core reviews: `reviewerID`, `asin`, `unixReviewTime` in
+  seconds) and `meta_<Category>.json.gz` (`asin`, `title`, `brand`, `category`, `price`,
+  `description`).
+- 2023: `<Category>.jsonl.gz` (`user_id`, `parent_asin`, `timestamp` in ms) and
+  `meta_<Category>.jsonl.gz` (`parent_asin`, `title`, `store`, `categories`, `price`,
+  `description`).
+Item text takes title, brand (2023: store), category, price and description. Metadata of
+items nobody reviewed is skipped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from suite.data.interactions import Interactions
+from suite.data.sources import require_file
+from suite.errors import DataError
+
+
+@dataclass(frozen=True)
+class Edition:
+    loader: str
+    reviews: str  # file name pattern, {category} filled in
+    meta: str
+    user: str
+    item: str
+    time: str
+    meta_fields: tuple[tuple[str, str], ...]  # (field in the file, feature name)
+
+
+EDITIONS = {
+    "amazon-2018": Edition(
+        "amazon-2018",
+        "{category}_5.json.gz",
+        "meta_{category}.json.gz",
+        "reviewerID",
+        "asin",
+        "unixReviewTime",
+        (
+            ("title", "title"),
+            ("brand", "brand"),
+            ("category", "category"),
+            ("price", "price"),
+            ("description", "description"),
+        ),
+    ),
+    "amazon-2023": Edition(
+        "amazon-2023",
+        "{category}.jsonl.gz",
+        "meta_{category}.jsonl.gz",
+        "user_id",
+        "parent_asin",
+        "timestamp",
+        (
+            ("title", "title"),
+            ("store", "brand"),
+            ("categories", "category"),
+            ("price", "price"),
+            ("description", "description"),
+        ),
+    ),
+}
+
+
+def amazon_files(edition: str, folder: Path, name: str, category: str | None = None) -> list[Path]:
+    spec = EDITIONS[edition]
+    category = category or name
+    return [
+        require_file(name, edition, folder / spec.reviews.format(category=category)),
+        require_file(name, edition, folder / spec.meta.format(category=category)),
+    ]
+
+
+def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a gzip JSON-lines file."""
+    number = 0
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise DataError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+                if not isinstance(record, dict):
+                    raise DataError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
+                yield number, record
+    except (OSError, EOFError, zlib.error) as error:
+        raise DataError(f"{path}:{number + 1}: not a readable gzip file ({error})") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}:{number + 1}: not UTF-8 text") from None
+
+
+def _field(path: Path, number: int, record: dict[str, Any], name: str) -> Any:
+    if record.get(name) in (None, ""):
+        raise DataError(f"{path}:{number}: missing field {name!r}")
+    return record[name]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value if v not in (None, ""))
+    return str(value).strip()
+
+
+def read_amazon(edition: str, files: list[Path]) -> Interactions:
+    spec = EDITIONS[edition]
+    reviews, meta = files
+    users, items, timestamps = [], [], []
+    for number, record in json_lines(reviews):
+        time = _field(reviews, number, record, spec.time)
+        if isinstance(time, bool) or not isinstance(time, (int, float)):
+            raise DataError(f"{reviews}:{number}: field {spec.time!r}: {time!r} is not a number")
+        users.append(str(_field(reviews, number, record, spec.user)))
+        items.append(str(_field(reviews, number, record, spec.item)))
+        timestamps.append(float(time))
+    if not users:
+        raise DataError(f"{reviews}: no reviews")
+    reviewed = set(items)
+    features: dict[str, dict[str, str]] = {feature: {} for _, feature in spec.meta_fields}
+    for number, record in json_lines(meta):
+        item = str(_field(meta, number, record, spec.item))
+        if item in reviewed:
+            for name, feature in spec.meta_fields:
+                features[feature][item] = _text(record.get(name))
+    return Interactions.from_rows(users, items, timestamps, features)
