@@ -44,6 +44,7 @@ class TigerModel(nn.Module):
             d_kv=p["d_kv"],
             d_ff=p["d_ff"],
             dropout=p["dropout"],
+            attention_dropout=p["attention_dropout"],
             activation=p["activation"],
         )
         self.encoder = nn.ModuleList(Block(**block) for _ in range(p["encoder_layers"]))
@@ -100,6 +101,7 @@ class Tiger(MethodBase):
         "d_kv": 16,
         "d_ff": 256,
         "dropout": 0.1,
+        "attention_dropout": 0.0,
         "activation": "relu",
         "max_items": 20,
         "prefixes_per_user": 8,

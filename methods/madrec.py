@@ -1,8 +1,7 @@
 """MADRec: masked diffusion where every token of the sequence is masked at one rate.
 
-Residual k-means SIDs, whole-sequence masking (no separate next-item term), margin order.
-The paper's rotary positions are replaced here by learned item-recency and within-item
-position embeddings (the shared predictor's), a documented departure.
+Residual k-means SIDs, whole-sequence masking (no separate next-item term), rotary
+positions over the token sequence, margin order.
 """
 
 from methods.diffusion.recommender import COMMON_DEFAULTS, COMMON_INFERENCE, DiffusionRecommender
@@ -15,6 +14,7 @@ class MADRec(DiffusionRecommender):
         **COMMON_DEFAULTS,
         "tokenizer": {"name": "rq-kmeans"},
         "attention": "bidirectional",
+        "positions": "rotary",
         "next_weight": 0.0,
         "sequence_weight": 1.0,
     }

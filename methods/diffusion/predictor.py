@@ -6,11 +6,16 @@ import torch
 from torch import nn
 
 from methods.diffusion.masks import attention_mask
-from suite.nn import NORMS, Block
+from suite.nn import NORMS, Block, Rotary
+
+POSITIONS = ("learned", "rotary")
 
 
 class MaskPredictor(nn.Module):
-    """Token, item-recency and within-item position embeddings, then `layers` blocks.
+    """Token embeddings plus positions, then `layers` blocks.
+
+    `positions`: `learned` adds item-recency and within-item position embeddings; `rotary`
+    rotates queries and keys by each token's index in the sequence (MADRec's choice).
 
     The sequence is `items` items of `m` tokens each, the target item last. The structural
     attention mask (`attention`) is combined with a padding mask; every token may attend to
@@ -28,19 +33,27 @@ class MaskPredictor(nn.Module):
         d_ff: int,
         layers: int,
         dropout: float,
+        attention_dropout: float,
         norm: str,
         activation: str,
         attention: str,
+        positions: str = "learned",
     ):
         super().__init__()
+        if positions not in POSITIONS:
+            raise ValueError(f"unknown positions {positions!r} (choose from: {', '.join(POSITIONS)})")
         self.m, self.items, self.attention = m, items, attention
         self.token = nn.Embedding(vocab_size, d_model, padding_idx=0)
-        self.recency = nn.Embedding(items, d_model)
-        self.position = nn.Embedding(m, d_model)
-        for embedding in (self.token, self.recency, self.position):
-            nn.init.normal_(embedding.weight, std=0.02)
+        nn.init.normal_(self.token.weight, std=0.02)
+        self.rotary = Rotary(d_kv, items * m) if positions == "rotary" else None
+        if self.rotary is None:
+            self.recency = nn.Embedding(items, d_model)
+            self.position = nn.Embedding(m, d_model)
+            for embedding in (self.recency, self.position):
+                nn.init.normal_(embedding.weight, std=0.02)
         self.blocks = nn.ModuleList(
-            Block(d_model, heads, d_kv, d_ff, dropout, norm=norm, activation=activation) for _ in range(layers)
+            Block(d_model, heads, d_kv, d_ff, dropout, norm, activation, attention_dropout=attention_dropout)
+            for _ in range(layers)
         )
         self.norm = NORMS[norm](d_model)
         self.dropout = nn.Dropout(dropout)
@@ -54,10 +67,12 @@ class MaskPredictor(nn.Module):
         keys = tokens != 0
         itself = torch.eye(tokens.shape[1], dtype=torch.bool, device=tokens.device)
         mask = (structure & keys[:, None, :]) | itself
-        x = self.token(tokens) + self.recency(self.recency_index) + self.position(self.position_index)
+        x = self.token(tokens)
+        if self.rotary is None:
+            x = x + self.recency(self.recency_index) + self.position(self.position_index)
         x = self.dropout(x)
         for block in self.blocks:
-            x = block(x, mask=mask[:, None])
+            x = block(x, mask=mask[:, None], rotary=self.rotary)
         return self.norm(x)
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:

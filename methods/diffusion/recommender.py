@@ -21,7 +21,7 @@ import torch
 from methods.diffusion.decoding import ORDERS, diffusion_beam_search
 from methods.diffusion.masks import ATTENTION_MASKS
 from methods.diffusion.noise import LOSS_WEIGHTINGS, corrupt, masked_diffusion_loss, sample_rates
-from methods.diffusion.predictor import MaskPredictor
+from methods.diffusion.predictor import POSITIONS, MaskPredictor
 from suite.context import TrainContext
 from suite.protocol import MethodBase, TopK
 from suite.tokenizers.trie import PrefixTrie
@@ -35,6 +35,8 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "d_kv": 16,
     "d_ff": 256,
     "dropout": 0.1,
+    "attention_dropout": 0.0,
+    "positions": "learned",
     "norm": "layer",
     "activation": "gelu",
     "attention": "bidirectional",
@@ -57,6 +59,7 @@ COMMON_CHOICES = {
     "attention": ATTENTION_MASKS,
     "order": ORDERS,
     "norm": ("layer", "rms"),
+    "positions": POSITIONS,
     "activation": ("gelu", "relu", "silu"),
     "loss_weighting": LOSS_WEIGHTINGS,
 }
@@ -96,9 +99,11 @@ class DiffusionRecommender(MethodBase):
             p["d_ff"],
             p["layers"],
             p["dropout"],
+            p["attention_dropout"],
             p["norm"],
             p["activation"],
             p["attention"],
+            p["positions"],
         ).to(run.device)
         optimizer = torch.optim.AdamW(self.model.parameters(), lr=p["learning_rate"], weight_decay=p["weight_decay"])
         rng = np.random.default_rng(run.seed)

@@ -1,0 +1,27 @@
+"""Rotary positions against their defining property: scores depend only on relative position."""
+
+import torch
+
+from suite.nn import Rotary
+
+
+def test_rotary_scores_depend_on_offset_only():
+    torch.manual_seed(0)
+    rotary = Rotary(d_kv=8, length=16)
+    query, key = torch.randn(8), torch.randn(8)
+
+    def score(i: int, j: int) -> float:
+        q = torch.zeros(1, 1, 16, 8)
+        k = torch.zeros(1, 1, 16, 8)
+        q[0, 0, i], k[0, 0, j] = query, key
+        return float(rotary(q)[0, 0, i] @ rotary(k)[0, 0, j])
+
+    assert abs(score(3, 1) - score(10, 8)) < 1e-5
+    assert abs(score(3, 1) - score(3, 2)) > 1e-4
+
+
+def test_rotary_keeps_norms_and_position_zero():
+    x = torch.randn(2, 3, 5, 4)
+    rotated = Rotary(d_kv=4, length=5)(x)
+    assert torch.allclose(rotated.norm(dim=-1), x.norm(dim=-1), atol=1e-5)
+    assert torch.allclose(rotated[:, :, 0], x[:, :, 0])
