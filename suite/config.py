@@ -70,6 +70,7 @@ class AblationConfig:
     name: str
     method: str
     rows: Mapping[str, Mapping[str, Any]]
+    axis: str | None = None  # the parameter a `vary:` ablation sweeps; rows are labelled `axis=value`
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class EvaluationConfig:
     test: str = "wilcoxon"
     correction: str = "holm"
     alpha: float = 0.05
+    baseline: str | None = None  # a methods: entry; adds a leaderboard of every method against it
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,7 @@ TOP_LEVEL = (
 )
 ABLATION_KEYS = ("method", "vary", "rows")
 DATASET_KEYS = ("loader", "path", "category", "k_core", "history", "min_items", "max_users", "encoder")
-EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha")
+EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha", "baseline")
 RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources")
 
 
@@ -261,6 +263,10 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
     evaluation = _parse_evaluation(read, top.get("evaluation"))
     datasets = _parse_datasets(read, top.get("datasets"))
     methods = _parse_methods(read, top.get("methods"))
+    if evaluation.baseline is not None and evaluation.baseline not in methods:
+        raise read.fail(
+            "evaluation.baseline", f"{evaluation.baseline!r} is not an entry of methods: ({', '.join(methods)})"
+        )
     tokenizers = {
         label: read.tokenizer(entry, _join("tokenizers", label), default_name=label)
         for label, entry in read.mapping(top.get("tokenizers"), "tokenizers").items()
@@ -300,6 +306,7 @@ def _parse_evaluation(read: _Reader, value: Any) -> EvaluationConfig:
         test=read.string(raw.get("test", base.test), "evaluation.test", TESTS),
         correction=read.string(raw.get("correction", base.correction), "evaluation.correction", CORRECTIONS),
         alpha=alpha,
+        baseline=None if raw.get("baseline") is None else read.string(raw["baseline"], "evaluation.baseline"),
     )
 
 
@@ -397,6 +404,7 @@ def _parse_ablations(read: _Reader, value: Any, methods: Mapping[str, MethodConf
             raise read.fail(key, "give exactly one of vary: (one parameter and its values) or rows: (named overrides)")
         schema = _ParamSchema(read, get_method(methods[method].method), key)
         rows: dict[str, dict[str, Any]] = {}
+        param = None
         if "vary" in spec:
             vary = read.mapping(spec["vary"], _join(key, "vary"))
             if len(vary) != 1:
@@ -412,7 +420,7 @@ def _parse_ablations(read: _Reader, value: Any, methods: Mapping[str, MethodConf
                 if not raw:
                     raise read.fail(row_key, "a row needs at least one parameter override")
                 rows[str(label)] = {p: schema.value(p, v, _join(row_key, p)) for p, v in raw.items()}
-        ablations[name] = AblationConfig(name=name, method=method, rows=rows)
+        ablations[name] = AblationConfig(name=name, method=method, rows=rows, axis=param)
     return ablations
 
 

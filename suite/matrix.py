@@ -129,7 +129,10 @@ def _ablation_row(entry: MethodConfig, base: dict[str, Any], label: str, overrid
 
 
 def ablation_index(config: BenchmarkConfig) -> dict[str, dict[str, AblationRow]]:
-    """For each ablation, its rows (the full model first) and where their results are stored."""
+    """For each ablation, its rows (the full model first) and where their results are stored.
+
+    `ablation_manifest` adds each ablation's method and swept axis, as `ablations.json` holds it.
+    """
     index = {}
     for ablation in config.ablations.values():
         entry = config.methods[ablation.method]
@@ -144,6 +147,18 @@ def ablation_index(config: BenchmarkConfig) -> dict[str, dict[str, AblationRow]]
             }[kind]
         index[ablation.name] = rows
     return index
+
+
+def ablation_manifest(config: BenchmarkConfig) -> dict[str, dict[str, Any]]:
+    index = ablation_index(config)
+    return {
+        name: {
+            "method": config.methods[ablation.method].name,
+            "axis": ablation.axis,
+            "rows": {label: {"row": row.row, "variant": row.variant} for label, row in index[name].items()},
+        }
+        for name, ablation in config.ablations.items()
+    }
 
 
 def _base_params(entry: MethodConfig) -> dict[str, Any]:

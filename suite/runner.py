@@ -18,7 +18,7 @@ from suite.cache import cache_dir
 from suite.config import BenchmarkConfig
 from suite.data.prepare import prepare
 from suite.manifest import git_commit, hardware, now, package_versions
-from suite.matrix import TrialSpec, ablation_index
+from suite.matrix import TrialSpec, ablation_manifest
 from suite.report.datasets import write_dataset_stats
 from suite.store import Store, write_json, write_text
 
@@ -103,11 +103,7 @@ def run_experiment(
     }
     write_json(root / "manifest.json", manifest)
     write_json(root / "evaluation.json", asdict(config.evaluation))
-    index = ablation_index(config)
-    write_json(
-        root / "ablations.json",
-        {name: {label: asdict(row) for label, row in rows.items()} for name, rows in index.items()},
-    )
+    write_json(root / "ablations.json", ablation_manifest(config))
     stats = {name: prepare(dataset).stats() for name, dataset in config.datasets.items()}
     print(write_dataset_stats(root, stats))
 

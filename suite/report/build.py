@@ -1,17 +1,27 @@
-"""Rebuild every table of an experiment from its store, without training."""
+"""Rebuild every table and figure of an experiment from its store, without training.
+
+- `leaderboard.{md,tex,csv}`: the methods, against each column's best;
+- `leaderboard-vs-<baseline>.{md,tex,csv}` when `evaluation.baseline` is set;
+- `ablations/<name>.{md,tex,csv}`: one table per `ablations:` entry, against the full model;
+- `figures/ablation-<name>.png` and `figures/recall-at-k.png`.
+Ablation rows that trained trials of their own stay out of the leaderboard.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from suite.errors import SuiteError
+from suite.report.ablations import build_ablation_table, read_ablations
 from suite.report.collect import collect, read_evaluation
+from suite.report.figures import ablation_figure, method_colours, recall_at_k_figure
 from suite.report.leaderboard import build_leaderboard
-from suite.report.render import write_leaderboard
+from suite.report.render import footer, write_leaderboard, write_table
 
 
 def build_report(root: Path) -> str:
-    """Write the leaderboard files under `root`; return the markdown leaderboard."""
+    """Write the report files under `root`; return the markdown leaderboard."""
     root = Path(root)
     if not (root / "trials").is_dir():
         raise SuiteError(f"{root}: not a results folder (no trials/ inside)")
@@ -19,5 +29,30 @@ def build_report(root: Path) -> str:
     if collected.per_user.empty:
         raise SuiteError(f"{root}: no completed trials yet")
     evaluation = read_evaluation(root)
-    board = build_leaderboard(collected, evaluation)
-    return write_leaderboard(root, board, evaluation, collected.failed)
+    ablations = read_ablations(root)
+    methods = {ablation["method"] for ablation in ablations.values()}
+    ablation_only = {where["row"] for ablation in ablations.values() for where in ablation["rows"].values()} - methods
+    leaderboard_data = replace(
+        collected,
+        per_user=collected.per_user[~collected.per_user["row"].isin(ablation_only)],
+        summaries=collected.summaries[~collected.summaries["row"].isin(ablation_only)],
+    )
+    board = build_leaderboard(leaderboard_data, evaluation)
+    markdown = write_leaderboard(root, board, evaluation, collected.failed)
+    if evaluation.baseline is not None:
+        against = build_leaderboard(leaderboard_data, evaluation, baseline=evaluation.baseline)
+        note = footer(against, evaluation, collected.failed)
+        write_table(root, f"leaderboard-vs-{evaluation.baseline}", against, evaluation, note)
+
+    colours = method_colours(board.rows)
+    recall_at_k_figure(root / "figures" / "recall-at-k.png", board, colours, evaluation.ks)
+    for name, ablation in ablations.items():
+        table = build_ablation_table(collected, ablation, evaluation)
+        if table.cells.empty:
+            continue
+        note = footer(table, evaluation, [], reference="the full model")
+        write_table(root / "ablations", name, table, evaluation, note)
+        method = ablation["method"]
+        figure = root / "figures" / f"ablation-{name}.png"
+        ablation_figure(figure, name, table, ablation["axis"], method, colours.get(method, "grey"), evaluation)
+    return markdown

@@ -1,13 +1,21 @@
-"""The leaderboard: methods x (dataset, metric), with significance against each column's best."""
+"""Tables of rows x (dataset, metric) cells, with paired significance against a reference row.
+
+The leaderboard compares every method with each column's best (or, with `baseline:`, with
+that method, adding the relative improvement as the papers' "Improv." rows do); ablation
+tables compare every row with the full model. Per-user values are averaged over seeds
+before testing, and the p-values of a whole table are corrected together.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from suite.config import EvaluationConfig
+from suite.errors import SuiteError
 from suite.matrix import DEFAULT_VARIANT
 from suite.report.collect import Collected
 from suite.stats import adjust, paired_test
@@ -15,25 +23,25 @@ from suite.stats import adjust, paired_test
 
 @dataclass
 class Leaderboard:
-    cells: pd.DataFrame  # dataset, row, metric, mean, std, seeds, place, p_value, p_adjusted, significant
-    efficiency: pd.DataFrame  # dataset, row, n_parameters, train_seconds, seconds_per_1k_users
+    cells: pd.DataFrame  # dataset, row, metric, mean, std, seeds, place, p_value, improvement, p_adjusted, significant
     rows: list[str]
     datasets: list[str]
     users: dict[str, int]
     comparisons: int
+    reference: str | None = None  # the row every other is tested against; None: each column's best
+    efficiency: pd.DataFrame = field(default_factory=pd.DataFrame)  # dataset, row, params, train s, s/1k users
 
 
-def _user_matrix(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """users x rows, each value averaged over seeds first."""
-    return frame.groupby(["user", "row"])[metric].mean().unstack("row")
+def compare_rows(
+    frame: pd.DataFrame, evaluation: EvaluationConfig, reference: str | None = None, untested: Collection[str] = ()
+) -> pd.DataFrame:
+    """One record per (dataset, row, metric): mean and std over seeds, place, p-value against the reference.
 
-
-def build_leaderboard(collected: Collected, evaluation: EvaluationConfig) -> Leaderboard:
-    """Mean (and std over seeds) per cell, and paired tests against the best row of each column.
-
-    The p-values of all comparisons in the table are corrected together (`evaluation.correction`).
+    `frame` holds per-user values (dataset, row, seed, user, <metrics>). The reference is the
+    named row, or each column's best when None; `untested` rows (the reference under another
+    name) are not tested. `improvement` is the relative gain over the reference's mean. The
+    p-values are corrected together with `evaluation.correction`.
     """
-    frame = collected.per_user[collected.per_user["variant"] == DEFAULT_VARIANT]
     records = []
     for dataset, part in frame.groupby("dataset", sort=True):
         per_seed = part.groupby(["row", "seed"])[list(evaluation.metrics)].mean()
@@ -41,13 +49,14 @@ def build_leaderboard(collected: Collected, evaluation: EvaluationConfig) -> Lea
             means = per_seed[metric].groupby("row").mean().sort_values(ascending=False, kind="stable")
             stds = per_seed[metric].groupby("row").std(ddof=1)
             seeds = per_seed[metric].groupby("row").size()
-            users = _user_matrix(part, metric)
-            best = means.index[0]
+            users = part.groupby(["user", "row"])[metric].mean().unstack("row")
+            against = reference if reference is not None else means.index[0]
             for place, (row, mean) in enumerate(means.items(), start=1):
                 p = np.nan
-                if row != best:
-                    pair = users[[row, best]].dropna()
-                    p = paired_test(pair[row].to_numpy(), pair[best].to_numpy(), evaluation.test)
+                if row != against and row not in untested and against in users:
+                    pair = users[[row, against]].dropna()
+                    p = paired_test(pair[row].to_numpy(), pair[against].to_numpy(), evaluation.test)
+                base = means.get(against, np.nan)
                 records.append(
                     {
                         "dataset": dataset,
@@ -58,15 +67,25 @@ def build_leaderboard(collected: Collected, evaluation: EvaluationConfig) -> Lea
                         "seeds": int(seeds[row]),
                         "place": place,
                         "p_value": p,
+                        "improvement": (mean - base) / base if base else np.nan,
                     }
                 )
     cells = pd.DataFrame(records)
-    tested = cells["p_value"].notna() if len(cells) else pd.Series(dtype=bool)
     cells["p_adjusted"] = np.nan
+    tested = cells["p_value"].notna()
     if tested.any():
         cells.loc[tested, "p_adjusted"] = adjust(cells.loc[tested, "p_value"].to_numpy(), evaluation.correction)
     cells["significant"] = cells["p_adjusted"] < evaluation.alpha
+    return cells
 
+
+def build_leaderboard(collected: Collected, evaluation: EvaluationConfig, baseline: str | None = None) -> Leaderboard:
+    """Methods (default variant) against each column's best, or against `baseline`."""
+    frame = collected.per_user[collected.per_user["variant"] == DEFAULT_VARIANT]
+    if baseline is not None and baseline not in set(frame["row"]):
+        known = ", ".join(sorted(frame["row"].unique()))
+        raise SuiteError(f"evaluation.baseline: {baseline!r} has no results (rows: {known})")
+    cells = compare_rows(frame, evaluation, reference=baseline)
     summaries = collected.summaries
     efficiency = (
         summaries.assign(seconds_per_1k_users=1000 * summaries["inference_seconds"] / summaries["users"])
@@ -75,12 +94,12 @@ def build_leaderboard(collected: Collected, evaluation: EvaluationConfig) -> Lea
         .reset_index()
     )
     select = cells[cells["metric"] == evaluation.select_metric].groupby("row")["mean"].mean()
-    rows = list(select.sort_values(kind="stable").index)
     return Leaderboard(
         cells=cells,
-        efficiency=efficiency,
-        rows=rows,
+        rows=list(select.sort_values(kind="stable").index),
         datasets=sorted(frame["dataset"].unique()),
         users=summaries.groupby("dataset")["users"].max().to_dict(),
-        comparisons=int(tested.sum()),
+        comparisons=int(cells["p_value"].notna().sum()),
+        reference=baseline,
+        efficiency=efficiency,
     )

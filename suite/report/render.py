@@ -1,4 +1,4 @@
-"""Render a leaderboard as markdown, LaTeX (booktabs) and CSV."""
+"""Render a table of cells (leaderboard or ablation) as markdown, LaTeX (booktabs) and CSV."""
 
 from __future__ import annotations
 
@@ -25,10 +25,12 @@ def metric_label(metric: str) -> str:
     return f"{SHORT[name]}@{k}"
 
 
-def _number(cell: pd.Series) -> str:
+def _number(cell: pd.Series, relative: bool) -> str:
     text = f"{cell['mean']:.4f}"
     if not math.isnan(cell["std"]):
         text += f" ± {cell['std']:.4f}"
+    if relative and not math.isnan(cell["improvement"]) and not math.isnan(cell["p_value"]):
+        text += f" ({cell['improvement']:+.1%})"
     return text
 
 
@@ -39,11 +41,12 @@ def _grid(board: Leaderboard, evaluation: EvaluationConfig, style: str) -> tuple
     }[style]
     bold, under, dagger = marks
     index = board.cells.set_index(["dataset", "row", "metric"])
-    efficiency = board.efficiency.set_index(["dataset", "row"])
+    shown = EFFICIENCY if len(board.efficiency) else ()
+    efficiency = board.efficiency.set_index(["dataset", "row"]) if shown else None
     header = ["Method"]
     for dataset in board.datasets:
         header += [f"{dataset} {metric_label(m)}" for m in evaluation.metrics]
-        header += [f"{dataset} {label}" for _, label, _ in EFFICIENCY]
+        header += [f"{dataset} {label}" for _, label, _ in shown]
     body = []
     for row in board.rows:
         line = [row.replace("_", "\\_") if style == "tex" else row]
@@ -53,25 +56,31 @@ def _grid(board: Leaderboard, evaluation: EvaluationConfig, style: str) -> tuple
                     line.append("–")
                     continue
                 cell = index.loc[(dataset, row, metric)]
-                text = _number(cell).replace("±", "$\\pm$") if style == "tex" else _number(cell)
+                text = _number(cell, relative=board.reference is not None)
+                text = text.replace("±", "$\\pm$").replace("%", "\\%") if style == "tex" else text
                 text = bold.format(text) if cell["place"] == 1 else under.format(text) if cell["place"] == 2 else text
                 line.append(dagger.format(text) if cell["significant"] else text)
-            for column, _, fmt in EFFICIENCY:
+            for column, _, fmt in shown:
                 value = efficiency[column].get((dataset, row), float("nan"))
                 line.append("–" if value is None or math.isnan(value) else fmt.format(value))
         body.append(line)
     return header, body
 
 
-def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str]) -> str:
+def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], reference: str | None = None) -> str:
+    """The caption: what the numbers, marks and test are. `reference` names what † compares with."""
     users = ", ".join(f"{d}: {n:,}" for d, n in board.users.items())
+    against = reference or (f"`{board.reference}`" if board.reference else "the column's best")
     text = (
         f"Mean over seeds (± std where there are several). Bold: best; underlined: second. "
-        f"† marks a cell that differs from the column's best by a paired {evaluation.test} test on per-user "
+        f"† marks a cell that differs from {against} by a paired {evaluation.test} test on per-user "
         f"values (averaged over seeds first), {evaluation.correction} correction over the {board.comparisons} "
-        f"comparisons of this table, alpha = {evaluation.alpha}. Users: {users}. "
-        f"Efficiency: parameters, training seconds and inference seconds per 1,000 users, means over seeds."
+        f"comparisons of this table, alpha = {evaluation.alpha}. Users: {users}."
     )
+    if board.reference:
+        text += f" In brackets: the relative improvement over `{board.reference}`, as in the papers' Improv. rows."
+    if len(board.efficiency):
+        text += " Efficiency: parameters, training seconds and inference seconds per 1,000 users, means over seeds."
     if failed:
         text += f" Failed trials, not shown: {', '.join(failed)}."
     return text
@@ -79,13 +88,17 @@ def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str]) 
 
 def write_leaderboard(root: Path, board: Leaderboard, evaluation: EvaluationConfig, failed: list[str]) -> str:
     """Write `leaderboard.{md,tex,csv}`; return the markdown."""
-    note = footer(board, evaluation, failed)
+    return write_table(root, "leaderboard", board, evaluation, footer(board, evaluation, failed))
+
+
+def write_table(root: Path, stem: str, board: Leaderboard, evaluation: EvaluationConfig, note: str) -> str:
+    """Write `<stem>.{md,tex,csv}` under `root`; return the markdown."""
     header, body = _grid(board, evaluation, "md")
     markdown = tabulate(body, headers=header, tablefmt="pipe", disable_numparse=True) + f"\n\n{note}\n"
-    write_text(root / "leaderboard.md", markdown)
+    write_text(root / f"{stem}.md", markdown)
     header, body = _grid(board, evaluation, "tex")
     columns = "l" + "r" * (len(header) - 1)
-    caption = note.replace("†", "$^\\dagger$").replace("±", "$\\pm$").replace("_", "\\_")
+    caption = note.replace("†", "$^\\dagger$").replace("±", "$\\pm$").replace("_", "\\_").replace("`", "")
     lines = [
         "\\begin{table}[t]",
         "\\centering",
@@ -99,7 +112,9 @@ def write_leaderboard(root: Path, board: Leaderboard, evaluation: EvaluationConf
         "\\end{tabular}",
         "\\end{table}",
     ]
-    write_text(root / "leaderboard.tex", "\n".join(lines) + "\n")
-    merged = board.cells.merge(board.efficiency, on=["dataset", "row"], how="left")
-    write_frame(root / "leaderboard.csv", merged)
+    write_text(root / f"{stem}.tex", "\n".join(lines) + "\n")
+    cells = board.cells
+    if len(board.efficiency):
+        cells = cells.merge(board.efficiency, on=["dataset", "row"], how="left")
+    write_frame(root / f"{stem}.csv", cells)
     return markdown

@@ -1,0 +1,107 @@
+"""Ablation tables, figures and the baseline leaderboard, from a synthetic store."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from suite.config import EvaluationConfig
+from suite.report.build import build_report
+from suite.report.collect import collect
+from suite.report.leaderboard import build_leaderboard
+from suite.store import Store, write_json
+
+METRICS = ("recall@1", "recall@5", "recall@10", "ndcg@5", "ndcg@10")
+USERS = 40
+
+
+def hits(share: float, seed: int) -> np.ndarray:
+    count = int(round(share * USERS))
+    return np.roll(np.arange(USERS) < count, seed).astype(float)
+
+
+def add_trial(store: Store, row: str, seed: int, variants: dict[str, float]) -> None:
+    frames = [
+        pd.DataFrame({"user": [f"u{i}" for i in range(USERS)], "variant": name, **{m: hits(v, 0) for m in METRICS}})
+        for name, v in variants.items()
+    ]
+    summary = {
+        "dataset": "toy",
+        "row": row,
+        "seed": seed,
+        "users": USERS,
+        "n_parameters": 10,
+        "train_seconds": 1.0,
+        "variants": {name: {"inference_seconds": 0.1} for name in variants},
+    }
+    key = f"{row}-{seed}".replace(" ", "_").replace("/", "_")
+    store.write_trial(key, {}, pd.concat(frames), pd.DataFrame({"epoch": []}), summary)
+
+
+ABLATIONS = {
+    "steps": {
+        "method": "diff",
+        "axis": "steps",
+        "rows": {
+            "full model": {"row": "diff", "variant": "default"},
+            "steps=1": {"row": "diff", "variant": "steps=1"},
+            "steps=2": {"row": "diff", "variant": "default"},
+        },
+    },
+    "loss": {
+        "method": "diff",
+        "axis": None,
+        "rows": {
+            "full model": {"row": "diff", "variant": "default"},
+            "w/o L_his": {"row": "diff [w/o L_his]", "variant": "default"},
+        },
+    },
+}
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path)
+    for seed in (0, 1):
+        add_trial(store, "diff", seed, {"default": 0.9, "steps=1": 0.2})
+        add_trial(store, "diff [w/o L_his]", seed, {"default": 0.85})
+        add_trial(store, "pop", seed, {"default": 0.1})
+    write_json(tmp_path / "evaluation.json", {"metrics": list(METRICS), "ks": [1, 5, 10], "baseline": "pop"})
+    write_json(tmp_path / "ablations.json", ABLATIONS)
+    return store
+
+
+def test_ablation_tables_test_rows_against_the_full_model(store):
+    build_report(store.root)
+    steps = pd.read_csv(store.root / "ablations" / "steps.csv").set_index(["row", "metric"])
+    assert steps.loc[("steps=1", "ndcg@10"), "significant"]
+    assert steps.loc[("steps=1", "ndcg@10"), "improvement"] == pytest.approx((0.2 - 0.9) / 0.9)
+    assert np.isnan(steps.loc[("steps=2", "ndcg@10"), "p_value"])  # the full model under another name
+    loss = pd.read_csv(store.root / "ablations" / "loss.csv").set_index(["row", "metric"])
+    assert not loss.loc[("w/o L_his", "ndcg@10"), "significant"]  # 2 of 40 users differ
+    markdown = (store.root / "ablations" / "loss.md").read_text()
+    assert markdown.index("full model") < markdown.index("w/o L_his")
+    assert "differs from the full model by a paired wilcoxon test" in markdown
+
+
+def test_ablation_trials_stay_out_of_the_leaderboard(store):
+    markdown = build_report(store.root)
+    assert "w/o L_his" not in markdown
+    assert "| diff" in markdown and "| pop" in markdown
+
+
+def test_figures_are_png(store):
+    build_report(store.root)
+    for name in ("recall-at-k", "ablation-steps", "ablation-loss"):
+        assert (store.root / "figures" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_baseline_mode_gives_relative_improvement(store):
+    build_report(store.root)
+    markdown = (store.root / "leaderboard-vs-pop.md").read_text()
+    assert "**0.9000 ± 0.0000 (+800.0%)**†" in markdown
+    assert "relative improvement over `pop`" in markdown
+
+
+def test_unknown_baseline_is_a_clear_error(store):
+    with pytest.raises(Exception, match="evaluation.baseline: 'tiger' has no results"):
+        build_leaderboard(collect(store.root), EvaluationConfig(), baseline="tiger")
