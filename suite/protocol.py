@@ -29,6 +29,10 @@ class Method(Protocol):
     `recommend`; together they are the method's whole documented configuration. One fitted
     instance is asked to `recommend` under every inference variant of a trial. An optional
     `smoke_params` gives the overrides of a seconds-long smoke run (the automatic test).
+
+    Conditional recommendation: a method whose `inference_defaults` has `condition` (the
+    number of the target's SID positions given in advance) is passed the true target items
+    as `targets=` by the evaluation, for every variant where `condition` is above 0.
     """
 
     name: ClassVar[str]
@@ -40,6 +44,8 @@ class Method(Protocol):
     def fit(self, run: TrainContext) -> None: ...
 
     def recommend(self, histories: Sequence[np.ndarray], k: int, **inference: Any) -> TopK: ...
+
+    # recommend(..., targets=...) is called only for conditional variants (see above).
 
     def n_parameters(self) -> int: ...
 

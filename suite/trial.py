@@ -51,8 +51,11 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
     frames, variants = [], {}
     for variant in spec.variants:
         clock = time.perf_counter()
+        options = dict(variant.overrides)
+        if options.get("condition", method.inference_defaults.get("condition", 0)):
+            options["targets"] = targets  # conditional mode: the true target's leading tokens are given
         with torch.no_grad():
-            top = method.recommend(histories, max(spec.ks), **variant.overrides)
+            top = method.recommend(histories, max(spec.ks), **options)
         seconds = time.perf_counter() - clock
         metrics = rank_metrics(top.items, targets, spec.ks)
         frames.append(pd.DataFrame({"user": data.user_tokens, "variant": variant.name, **metrics}))

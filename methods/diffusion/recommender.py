@@ -8,6 +8,8 @@ per user and epoch. Two objectives can be weighted:
   (LLaDA-Rec's L_his, MADRec's whole-sequence masking, GREED's block diffusion).
 Mask rates are t ~ U(noise_low, noise_low + noise_width]. Inference masks the target item
 and decodes it with `methods.diffusion.decoding` under `order`, `steps` (0 = m) and `beam`.
+`condition: n` (GREED's conditional recommendation) gives the first n codes of the true
+target in advance and decodes the rest.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "patience": 5,
     "decode_batch_users": 64,
 }
-COMMON_INFERENCE: dict[str, Any] = {"order": "confidence", "steps": 0, "beam": 10, "constrained": True}
+COMMON_INFERENCE: dict[str, Any] = {"order": "confidence", "steps": 0, "beam": 10, "constrained": True, "condition": 0}
 COMMON_CHOICES = {
     "attention": ATTENTION_MASKS,
     "order": ORDERS,
@@ -165,11 +167,26 @@ class DiffusionRecommender(MethodBase):
 
         return score
 
+    def _given(self, targets: np.ndarray | None, condition: int) -> torch.Tensor | None:
+        """`[users, m]` codes fixed in advance: the first `condition` codes of each true target."""
+        if not condition:
+            return None
+        if targets is None:
+            raise ValueError(f"{self.name}: condition={condition} needs the true targets")
+        if not 0 < condition < self.vocab.length:
+            raise ValueError(f"{self.name}: condition must lie in 0..{self.vocab.length - 1}, got {condition}")
+        given = torch.full((len(targets), self.vocab.length), -1, dtype=torch.long)
+        given[:, :condition] = self.catalog[torch.as_tensor(targets)][:, :condition]
+        return given
+
     @torch.no_grad()
-    def recommend(self, histories: Sequence[np.ndarray], k: int, **inference) -> TopK:
+    def recommend(
+        self, histories: Sequence[np.ndarray], k: int, targets: np.ndarray | None = None, **inference
+    ) -> TopK:
         self.model.eval()
         options = {name: inference.get(name, self.params[name]) for name in self.inference_defaults}
-        steps = options["steps"] or self.vocab.length
+        given = self._given(targets, options["condition"])
+        steps = options["steps"] or self.vocab.length - options["condition"]
         catalog = self.catalog if options["constrained"] else None
         chunk = self.params["decode_batch_users"]
         items, scores, invalid = [], [], 0.0
@@ -183,6 +200,7 @@ class DiffusionRecommender(MethodBase):
                 options["order"],
                 steps,
                 catalog=catalog,
+                given=None if given is None else given[start : start + chunk],
                 seed=start,
             )
             found, best, share = self.trie.rank(codes.to(self.device), score.to(self.device), k)

@@ -41,7 +41,11 @@ def test_planted_next_item_signal_is_learned(method, tmp_path):
         params_json=canonical_json(params),
         grid_label="",
         seed=0,
-        variants=(Variant("default"), Variant("steps=1", canonical_json({"steps": 1}))),
+        variants=(
+            Variant("default"),
+            Variant("steps=1", canonical_json({"steps": 1})),
+            Variant("condition=1", canonical_json({"condition": 1})),
+        ),
         ks=(1, 5, 10),
         select_metric="ndcg@10",
         device="cpu",
@@ -51,6 +55,8 @@ def test_planted_next_item_signal_is_learned(method, tmp_path):
     assert default["metrics"]["recall@1"] > 0.9
     assert default["nfe_per_user"] == 3.0 and default["invalid_share"] == 0.0  # m = 2 codes + dedup
     assert summary["variants"]["steps=1"]["nfe_per_user"] == 1.0
+    conditional = summary["variants"]["condition=1"]  # the target's first code is given: 2 left to decode
+    assert conditional["nfe_per_user"] == 2.0 and conditional["metrics"]["recall@1"] > 0.9
 
 
 def test_paper_specific_defaults():
@@ -58,7 +64,7 @@ def test_paper_specific_defaults():
     assert llada.defaults["tokenizer"]["name"] == "mh-vqvae" and llada.defaults["attention"] == "bidirectional"
     assert llada.inference_defaults["order"] == "confidence"
     assert madrec.defaults["tokenizer"]["name"] == "rq-kmeans" and madrec.defaults["next_weight"] == 0
-    assert madrec.inference_defaults["order"] == "margin"
+    assert madrec.inference_defaults["order"] == "margin" and madrec.defaults["positions"] == "rotary"
     assert greed.defaults["tokenizer"]["name"] == "uiq" and greed.defaults["attention"] == "inter-item-causal"
     assert (greed.defaults["norm"], greed.defaults["activation"]) == ("rms", "silu")
     assert (greed.defaults["noise_low"], greed.defaults["noise_width"]) == (0.5, 0.5)
