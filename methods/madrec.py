@@ -17,5 +17,6 @@ class MADRec(DiffusionRecommender):
         "positions": "rotary",
         "next_weight": 0.0,
         "sequence_weight": 1.0,
+        "loss_weighting": "normalized",  # sum(CE / t) / sum(1 / t), as the authors' code
     }
     inference_defaults = {**COMMON_INFERENCE, "order": "margin"}

@@ -162,8 +162,16 @@ def ablation_manifest(config: BenchmarkConfig) -> dict[str, dict[str, Any]]:
 
 
 def _base_params(entry: MethodConfig) -> dict[str, Any]:
+    """The entry's full parameters; a tokenizer choice is completed with its defaults, so a
+    default tokenizer and the same tokenizer spelled out are one trial."""
     cls = get_method(entry.method)
-    return {**cls.defaults, **cls.inference_defaults, **entry.params}
+    params = {**cls.defaults, **cls.inference_defaults, **entry.params}
+    if isinstance(params.get("tokenizer"), Mapping):
+        from suite.tokenizers.base import get_tokenizer
+
+        tokenizer = params["tokenizer"]
+        params["tokenizer"] = {"name": tokenizer["name"], **get_tokenizer(tokenizer["name"]).defaults, **tokenizer}
+    return params
 
 
 def expand(config: BenchmarkConfig) -> list[TrialSpec]:

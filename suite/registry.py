@@ -1,13 +1,19 @@
-"""Registries by name: methods (`@register("name")`, plus entry-point plugins) and tokenizers."""
+"""Registries by name: methods (`@register("name")`, plus plugins) and tokenizers.
+
+Plugins: an installed package's `suite.methods` entry points, or the modules named in the
+environment variable `SUITE_PLUGINS` (comma-separated, importable; Ray workers inherit it).
+"""
 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
 ENTRY_POINT_GROUP = "suite.methods"
 BUILTIN_PACKAGES = ("baselines", "methods")
+PLUGINS_VARIABLE = "SUITE_PLUGINS"
 
 
 class Registry:
@@ -47,7 +53,8 @@ class Registry:
 
 
 def _load_methods() -> None:
-    for package in BUILTIN_PACKAGES:
+    plugins = [name.strip() for name in os.environ.get(PLUGINS_VARIABLE, "").split(",") if name.strip()]
+    for package in (*BUILTIN_PACKAGES, *plugins):
         importlib.import_module(package)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         loaded = entry.load()

@@ -8,6 +8,7 @@ interrupted run picks up where it stopped. A trial that raises is retried by Ray
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from dataclasses import asdict, dataclass
@@ -17,6 +18,7 @@ from typing import Any
 from suite.cache import cache_dir
 from suite.config import BenchmarkConfig
 from suite.data.prepare import prepare
+from suite.errors import SuiteError
 from suite.manifest import git_commit, hardware, now, package_versions
 from suite.matrix import TrialSpec, ablation_manifest
 from suite.report.datasets import write_dataset_stats
@@ -54,16 +56,33 @@ def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) 
 
     try:
         summary = run_trial(spec, store, on_epoch=on_epoch)
-    except Exception:
-        write_text(store.trial_dir(spec.key) / ERROR_FILE, traceback.format_exc())
+    except Exception as error:
+        write_text(store.trial_dir(spec.key) / ERROR_FILE, f"{failure_reason(error)}\n\n{traceback.format_exc()}")
         raise
     (store.trial_dir(spec.key) / ERROR_FILE).unlink(missing_ok=True)
     default = summary["variants"]["default"]["metrics"]
     tune.report({"epoch": summary["epochs"], f"test_{spec.select_metric}": default[spec.select_metric], "done": True})
 
 
+def failure_reason(error: BaseException) -> str:
+    """One line saying why a trial failed: the first line of its `error.txt`."""
+    import torch
+
+    if isinstance(error, (torch.OutOfMemoryError, MemoryError)):
+        return (
+            f"out of memory ({type(error).__name__}): lower batch_size or decode_batch_users, "
+            f"or give the trial more memory (resources.gpu / a larger machine)"
+        )
+    if isinstance(error, SuiteError):
+        return str(error)
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
 def _trial_label(spec: TrialSpec) -> str:
-    return f"{spec.dataset.name}-{spec.row}-s{spec.seed}-{spec.key[:6]}".replace(" ", "")
+    """Ray's trial name and folder: readable, and only characters safe in a file name."""
+    text = f"{spec.dataset.name}-{spec.row}-s{spec.seed}-{spec.key[:6]}".replace(" ", "")
+    return re.sub(r"[^A-Za-z0-9._=\[\]-]", "_", text)
 
 
 def _trial_name(trial: Any) -> str:

@@ -42,17 +42,17 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "norm": "layer",
     "activation": "gelu",
     "attention": "bidirectional",
-    "max_items": 20,
+    "max_items": 10,  # CPU scale; the papers cap history at 20 items
     "next_weight": 1.0,
     "sequence_weight": 1.0,
     "noise_low": 0.0,
     "noise_width": 1.0,
     "loss_weighting": "elbo",
-    "windows_per_user": 8,
-    "learning_rate": 0.001,
+    "windows_per_user": 16,  # training windows drawn per user and epoch; 0 = every prefix
+    "learning_rate": 0.003,
     "weight_decay": 0.01,
     "batch_size": 64,
-    "epochs": 100,
+    "epochs": 40,
     "patience": 5,
     "decode_batch_users": 64,
 }

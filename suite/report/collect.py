@@ -16,7 +16,7 @@ from suite.store import Store
 class Collected:
     per_user: pd.DataFrame  # dataset, row, seed, variant, user, <metrics>
     summaries: pd.DataFrame  # one row per trial
-    failed: list[str]  # keys of trials that left an error and no summary
+    failed: list[str]  # "key (reason)" of trials that left an error and no summary
 
 
 def read_evaluation(root: Path) -> EvaluationConfig:
@@ -51,10 +51,12 @@ def collect(root: Path) -> Collected:
             }
         )
     trials = root / "trials"
-    failed = (
-        sorted(p.name for p in trials.iterdir() if (p / "error.txt").is_file() and not (p / "summary.json").is_file())
-        if trials.is_dir()
-        else []
-    )
+    failed = []
+    if trials.is_dir():
+        for folder in sorted(trials.iterdir()):
+            error = folder / "error.txt"
+            if error.is_file() and not (folder / "summary.json").is_file():
+                reason = error.read_text(errors="replace").strip().splitlines()
+                failed.append(f"{folder.name} ({reason[0]})" if reason else folder.name)
     per_user = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return Collected(per_user=per_user, summaries=pd.DataFrame(summaries), failed=failed)

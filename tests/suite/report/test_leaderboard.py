@@ -84,9 +84,9 @@ def test_tex_uses_booktabs_and_csv_has_p_values(store):
 def test_failed_trials_are_listed_not_shown(store):
     folder = store.trial_dir("broken")
     folder.mkdir(parents=True)
-    (folder / "error.txt").write_text("Traceback ...")
+    (folder / "error.txt").write_text("RuntimeError: boom\n\nTraceback ...")
     markdown = build_report(store.root)
-    assert "Failed trials, not shown: broken." in markdown
+    assert "Failed trials, not shown: broken (RuntimeError: boom)." in markdown
 
 
 def test_report_on_a_folder_without_trials(tmp_path):

@@ -1,0 +1,34 @@
+"""A test-only method that fails on purpose: `mode` raise, nan (loss) or oom; each attempt is counted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from suite.context import TrainContext
+from suite.protocol import MethodBase, TopK
+from suite.registry import register
+from suite.training import train_with_early_stopping
+
+
+@register("failing")
+class Failing(MethodBase):
+    defaults = {"mode": "raise", "attempts_file": ""}
+    choices = {"mode": ("raise", "nan", "oom")}
+
+    def fit(self, run: TrainContext) -> None:
+        if self.params["attempts_file"]:
+            with open(Path(self.params["attempts_file"]), "a") as handle:
+                handle.write("attempt\n")
+        mode = self.params["mode"]
+        if mode == "raise":
+            raise RuntimeError("injected failure")
+        if mode == "oom":
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        self.model = torch.nn.Linear(1, 1)
+        train_with_early_stopping(run, self, self.model, lambda epoch: float("nan"), epochs=3, patience=3)
+
+    def recommend(self, histories, k: int, **inference) -> TopK:
+        return TopK(np.full((len(histories), k), -1), np.zeros((len(histories), k)))
