@@ -7,7 +7,7 @@ Every problem is reported as one `ConfigError` naming the file and the key path,
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -223,6 +223,19 @@ def check_name(value: str, source: str) -> str:
     return _Reader(source).name(value, "value")
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml's safe loader, except that a key repeated in one mapping is an error, not a silent overwrite."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, Hashable) and key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path) -> BenchmarkConfig:
     """Read and validate a benchmark YAML file (safe_load only)."""
     path = Path(path)
@@ -236,7 +249,7 @@ def load_config(path: str | Path) -> BenchmarkConfig:
     except OSError as error:
         raise ConfigError(str(path), "", f"cannot read: {error.strerror}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -466,7 +479,10 @@ class _ParamSchema:
 
 
 def _coerce(read: _Reader, default: Any, value: Any, key: str) -> Any:
-    """Accept `value` if it has the type of `default` (an int where a float is expected too)."""
+    """Accept `value` if it has the type of `default` (an int where a float is expected too).
+
+    No method or tokenizer parameter is negative (sizes, rates, counts, weights).
+    """
     if default is None:
         return value
     if isinstance(default, bool):
@@ -474,9 +490,9 @@ def _coerce(read: _Reader, default: Any, value: Any, key: str) -> Any:
             raise read.fail(key, f"expected bool, got {_describe(value)}")
         return value
     if isinstance(default, int):
-        return read.integer(value, key)
+        return read.integer(value, key, minimum=0)
     if isinstance(default, float):
-        return read.number(value, key)
+        return read.number(value, key, minimum=0)
     if isinstance(default, str):
         return read.string(value, key)
     if isinstance(default, list | tuple):

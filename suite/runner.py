@@ -64,6 +64,44 @@ def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) 
     tune.report({"epoch": summary["epochs"], f"test_{spec.select_metric}": default[spec.select_metric], "done": True})
 
 
+def check_shared_store(root: Path) -> None:
+    """On a cluster, a task on every node must be able to write the results folder."""
+    import uuid
+
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    @ray.remote(num_cpus=0)
+    def probe(path: str) -> str:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("probe")
+        return ray.get_runtime_context().get_node_id()
+
+    nodes = [node["NodeID"] for node in ray.nodes() if node["Alive"]]
+    paths = [root / f".store-probe-{uuid.uuid4().hex}" for _ in nodes]
+    try:
+        ray.get(
+            [
+                probe.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote(str(path))
+                for node, path in zip(nodes, paths, strict=True)
+            ]
+        )
+    except Exception as error:
+        raise SuiteError(
+            f"{root}: a Ray worker cannot write the results folder ({failure_reason(getattr(error, 'cause', error))}); "
+            f"on a cluster it must be on storage that every node shares"
+        ) from None
+    missing = [p for p in paths if not p.is_file()]
+    for path in paths:
+        path.unlink(missing_ok=True)
+    if missing:
+        raise SuiteError(
+            f"{root}: files written there by Ray workers do not appear here; "
+            f"on a cluster the results folder must be on storage that every node shares"
+        )
+
+
 def failure_reason(error: BaseException) -> str:
     """One line saying why a trial failed: the first line of its `error.txt`."""
     import torch
@@ -110,6 +148,9 @@ def run_experiment(
 
     root = root.resolve()
     store = Store(root)
+    store.remove_temporaries()  # left by a run that was killed mid-write
+    # Data errors surface before anything is written under the results folder.
+    stats = {name: prepare(dataset).stats() for name, dataset in config.datasets.items()}
     manifest = {
         "experiment": config.experiment,
         "config": config.source,
@@ -123,7 +164,6 @@ def run_experiment(
     write_json(root / "manifest.json", manifest)
     write_json(root / "evaluation.json", asdict(config.evaluation))
     write_json(root / "ablations.json", ablation_manifest(config))
-    stats = {name: prepare(dataset).stats() for name, dataset in config.datasets.items()}
     print(write_dataset_stats(root, stats))
 
     pending = [spec for spec in specs if rerun or not store.is_complete(spec.key)]
@@ -144,6 +184,8 @@ def _tune(config: BenchmarkConfig, pending: list[TrialSpec], root: Path, address
     from ray import tune
 
     _start_ray(address)
+    if address:
+        check_shared_store(root)
     by_label = {_trial_label(spec): spec for spec in pending}
     resources = {label: {"cpu": s.resources.cpu, "gpu": s.resources.gpu} for label, s in by_label.items()}
     trainable = tune.with_parameters(

@@ -78,6 +78,13 @@ class Store:
         write_frame(folder / LOG, log)
         write_json(folder / SUMMARY, summary)
 
+    def remove_temporaries(self) -> int:
+        """Delete temporary files a killed run left behind (never a finished file); how many."""
+        stale = [p for p in self.root.rglob(".*.tmp") if p.is_file()] if self.root.is_dir() else []
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return len(stale)
+
     def read_summary(self, key: str) -> dict:
         return json.loads((self.trial_dir(key) / SUMMARY).read_text())
 

@@ -53,9 +53,10 @@ def test_smoke_every_registered_method(method, tmp_path):
     assert TrialSpec.from_dict(json.loads((folder / "spec.json").read_text())) == spec
 
 
-def test_same_seed_gives_identical_per_user_metrics(tmp_path):
-    first = run_trial(tiny_spec("sasrec", seed=3), Store(tmp_path / "a"))
-    second = run_trial(tiny_spec("sasrec", seed=3), Store(tmp_path / "b"))
+@pytest.mark.parametrize("method", known_methods())
+def test_same_seed_gives_identical_per_user_metrics(method, tmp_path):
+    first = run_trial(tiny_spec(method, seed=3), Store(tmp_path / "a"))
+    second = run_trial(tiny_spec(method, seed=3), Store(tmp_path / "b"))
     a = Store(tmp_path / "a").read_per_user(first["key"])
     b = Store(tmp_path / "b").read_per_user(second["key"])
     pd.testing.assert_frame_equal(a, b)
