@@ -23,6 +23,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 bench: $(STAMP)
+	$(PY) bench/throughput.py
 	$(PY) bench/sasrec_vs_recbole.py
 
 install: $(STAMP)

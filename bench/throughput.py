@@ -1,0 +1,196 @@
+"""`make bench`, part 2: where each method's time goes on ML-100K, against this machine's matmul speed.
+
+For every method, in one run on the same threads:
+- the wall time of each stage: data preparation, item-text embedding, tokenizer fit (cold
+  when `--cold` points the cache at an empty folder), one training epoch, one validation pass;
+- training tokens per second (token ids looked up by the model's largest embedding table, its
+  token or item table, while it trains), and the achieved FLOP/s (about 6 x parameters x tokens) as a fraction of the
+  dense fp32 matmul FLOP/s measured at the start of the run;
+- decoding users per second on test users, for every step count T = 1..m of the diffusion
+  methods, as a ratio against T = m.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+from tabulate import tabulate
+
+from suite.config import DatasetConfig
+from suite.context import TrainContext
+from suite.registry import get_method
+
+
+def matmul_flops(seconds: float = 2.0, size: int = 1024) -> float:
+    """Dense fp32 matmul FLOP/s on the current thread setting."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    count, clock = 0, time.perf_counter()
+    while time.perf_counter() - clock < seconds:
+        a @ b
+        count += 1
+    return 2 * size**3 * count / (time.perf_counter() - clock)
+
+
+@contextmanager
+def embedding_lookups() -> Iterator[dict[torch.nn.Module, int]]:
+    """Token ids looked up by every embedding table in training mode, by table."""
+    counts: dict[torch.nn.Module, int] = {}
+
+    def hook(module: torch.nn.Module, inputs: tuple) -> None:
+        if isinstance(module, torch.nn.Embedding) and module.training:
+            counts[module] = counts.get(module, 0) + inputs[0].numel()
+
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(hook)
+    try:
+        yield counts
+    finally:
+        handle.remove()
+
+
+class TimedContext(TrainContext):
+    """A TrainContext that times its validation passes."""
+
+    validation_seconds: float = 0.0
+
+    def validate(self, method) -> dict[str, float]:
+        clock = time.perf_counter()
+        scores = super().validate(method)
+        self.validation_seconds += time.perf_counter() - clock
+        return scores
+
+
+def stage_times(data, method_name: str, seed: int) -> dict[str, float]:
+    """Embedding and tokenizer-fit seconds for a method that uses semantic IDs (cache as it is)."""
+    from suite.embed import embed_items
+    from suite.tokenizers.fitting import catalog_semantic_ids
+
+    cls = get_method(method_name)
+    tokenizer = cls.defaults.get("tokenizer")
+    if not tokenizer:
+        return {"embed_s": 0.0, "tokenizer_s": 0.0}
+    clock = time.perf_counter()
+    embed_items(data, DatasetConfig(name="ml-100k", loader="atomic").encoder)
+    embedded = time.perf_counter() - clock
+    clock = time.perf_counter()
+    catalog_semantic_ids(data, DatasetConfig(name="ml-100k", loader="atomic").encoder, _full(tokenizer), seed)
+    return {"embed_s": embedded, "tokenizer_s": time.perf_counter() - clock}
+
+
+def _full(tokenizer: dict) -> dict:
+    from suite.tokenizers.base import get_tokenizer
+
+    return {"name": tokenizer["name"], **get_tokenizer(tokenizer["name"]).defaults, **tokenizer}
+
+
+def train_one_epoch(data, method_name: str, seed: int) -> tuple[object, dict[str, float]]:
+    """Fit one epoch: seconds of training proper, of validation, tokens per second."""
+    cls = get_method(method_name)
+    params = {**cls.defaults, **cls.inference_defaults}
+    params.update({k: 1 for k in ("epochs", "patience") if k in params})
+    if "tokenizer" in params:
+        params["tokenizer"] = _full(params["tokenizer"])
+    method = cls(params)
+    run = TimedContext(data=data, params=params, seed=seed, device=torch.device("cpu"), history=50)
+    torch.manual_seed(seed)
+    clock = time.perf_counter()
+    with embedding_lookups() as counts:
+        method.fit(run)
+    total = time.perf_counter() - clock
+    model = getattr(method, "model", None)
+    tables = [m for m in model.modules() if isinstance(m, torch.nn.Embedding)] if model is not None else []
+    tokens = counts.get(max(tables, key=lambda m: m.num_embeddings), 0) if tables else 0
+    return method, {
+        "train_s": total - run.validation_seconds,
+        "valid_s": run.validation_seconds,
+        "tokens": tokens,
+        "parameters": method.n_parameters(),
+    }
+
+
+def decoding_rows(method, method_name: str, histories, k: int = 10) -> list[list]:
+    """users/s on `histories` for each step count (diffusion) or the default decoding."""
+    steps_options = [None]
+    if "steps" in method.inference_defaults:
+        m = method.vocab.length
+        steps_options = list(range(1, m + 1))
+    rows, reference = [], None
+    for steps in reversed(steps_options):  # T = m first: the reference
+        overrides = {} if steps is None else {"steps": steps}
+        clock = time.perf_counter()
+        with torch.no_grad():
+            method.recommend(histories, k, **overrides)
+        rate = len(histories) / (time.perf_counter() - clock)
+        reference = reference or rate
+        rows.append([method_name, "default" if steps is None else steps, rate, rate / reference])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--methods", nargs="+", default=["pop", "sasrec", "tiger", "llada-rec", "madrec", "greed"])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--users", type=int, default=300, help="test users decoded per setting")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cold", action="store_true", help="use an empty cache, so every stage is computed")
+    args = parser.parse_args()
+    if args.cold:
+        os.environ["SUITE_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
+    from suite.data.prepare import prepare
+
+    torch.set_num_threads(args.threads)
+    peak = matmul_flops()
+    clock = time.perf_counter()
+    data = prepare(DatasetConfig(name="ml-100k", loader="atomic"))
+    prepare_s = time.perf_counter() - clock
+    histories = data.test_histories(50)[: args.users]
+    stages, decoding = [], []
+    for name in args.methods:
+        times = stage_times(data, name, args.seed)
+        method, fit = train_one_epoch(data, name, args.seed)
+        tokens_per_s = fit["tokens"] / fit["train_s"] if fit["train_s"] > 0 else 0.0
+        fraction = 6 * fit["parameters"] * tokens_per_s / peak
+        stages.append(
+            [
+                name,
+                prepare_s,
+                times["embed_s"],
+                times["tokenizer_s"],
+                fit["train_s"],
+                fit["valid_s"],
+                tokens_per_s,
+                fraction,
+            ]
+        )
+        decoding += decoding_rows(method, name, histories)
+        prepare_s = 0.0  # prepared once, shared by every method
+    print(f"ML-100K, {args.threads} CPU thread(s); dense fp32 matmul: {peak / 1e9:.1f} GFLOP/s")
+    print(
+        tabulate(
+            stages,
+            headers=[
+                "method",
+                "prepare s",
+                "embed s",
+                "tokenizer s",
+                "train s/epoch",
+                "valid s",
+                "tokens/s",
+                "of matmul",
+            ],
+            floatfmt=(".0f", ".1f", ".1f", ".1f", ".1f", ".1f", ",.0f", ".2%"),
+        )
+    )
+    print()
+    print(f"decoding {len(histories)} test users (T = steps; ratio against the first row of each method)")
+    print(tabulate(decoding, headers=["method", "T", "users/s", "ratio"], floatfmt=(".0f", ".0f", ".1f", ".2f")))
+
+
+if __name__ == "__main__":
+    main()
