@@ -28,7 +28,7 @@ from suite.protocol import MethodBase, TopK
 from suite.registry import register
 from suite.tokenizers.trie import PrefixTrie
 from suite.tokenizers.vocabulary import SidVocabulary, item_tokens
-from suite.training import prefix_epoch, train_with_early_stopping
+from suite.training import PRECISIONS, mixed_precision, prefix_epoch, train_with_early_stopping
 
 
 class TigerModel(nn.Module):
@@ -111,9 +111,10 @@ class Tiger(MethodBase):
         "epochs": 100,
         "patience": 5,
         "decode_batch_users": 128,
+        "precision": "fp32",  # bf16: autocast for training and decoding (on a GPU)
     }
     inference_defaults = {"beam": 10, "constrained": True}
-    choices = {"activation": ("relu", "gelu", "silu")}
+    choices = {"activation": ("relu", "gelu", "silu"), "precision": PRECISIONS}
     smoke_params = {
         "tokenizer": {"name": "random", "codebook_size": 8},
         "encoder_layers": 1,
@@ -139,8 +140,12 @@ class Tiger(MethodBase):
         rng = np.random.default_rng(run.seed)
         sequences = run.data.train_sequences()
 
+        def loss(histories: list[np.ndarray], targets: np.ndarray) -> torch.Tensor:
+            with mixed_precision(self.device, p["precision"]):
+                return self._loss(histories, targets)
+
         def train_epoch(epoch: int) -> float:
-            return prefix_epoch(sequences, p["prefixes_per_user"], p["batch_size"], rng, optimizer, self._loss)
+            return prefix_epoch(sequences, p["prefixes_per_user"], p["batch_size"], rng, optimizer, loss)
 
         train_with_early_stopping(run, self, self.model, train_epoch, p["epochs"], p["patience"])
 
@@ -182,7 +187,7 @@ class Tiger(MethodBase):
                 memory_tokens.repeat_interleave(width, 0),
                 torch.cat([bos, generated], dim=1),
             )[:, -1]
-            log_probs = self.model.logits(hidden, self.vocab.span(j)).log_softmax(-1).view(users, width, -1)
+            log_probs = self.model.logits(hidden, self.vocab.span(j)).float().log_softmax(-1).view(users, width, -1)
             total = scores[..., None] + log_probs
             children = self.trie.next(prefix.flatten(), j).view(users, width, -1)
             if constrained:
@@ -200,7 +205,8 @@ class Tiger(MethodBase):
         items, scores, invalid = [], [], []
         for start in range(0, len(histories), chunk):
             part = histories[start : start + chunk]
-            codes, score = self.beam_search(part, options["beam"], options["constrained"])
+            with mixed_precision(self.device, self.params["precision"]):
+                codes, score = self.beam_search(part, options["beam"], options["constrained"])
             found, best, share = self.trie.rank(codes, score, k)
             items.append(found)
             scores.append(best)

@@ -19,6 +19,16 @@ class TrialFailure(SuiteError):
     """A trial that cannot go on (a NaN loss, say); the message gives the reason."""
 
 
+PRECISIONS = ("fp32", "bf16")
+
+
+def mixed_precision(device: torch.device, precision: str) -> torch.autocast:
+    """bf16 autocast on `device` when `precision` is bf16 (weights and optimizer state stay fp32)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r} (choose from: {', '.join(PRECISIONS)})")
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)

@@ -28,7 +28,7 @@ from suite.context import TrainContext
 from suite.protocol import MethodBase, TopK
 from suite.tokenizers.trie import PrefixTrie
 from suite.tokenizers.vocabulary import SidVocabulary, item_tokens
-from suite.training import prefix_epoch, train_with_early_stopping
+from suite.training import PRECISIONS, mixed_precision, prefix_epoch, train_with_early_stopping
 
 COMMON_DEFAULTS: dict[str, Any] = {
     "layers": 2,
@@ -55,6 +55,7 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "epochs": 40,
     "patience": 5,
     "decode_batch_users": 64,
+    "precision": "fp32",  # bf16: autocast for training and decoding (on a GPU)
 }
 COMMON_INFERENCE: dict[str, Any] = {"order": "confidence", "steps": 0, "beam": 10, "constrained": True, "condition": 0}
 COMMON_CHOICES = {
@@ -62,6 +63,7 @@ COMMON_CHOICES = {
     "order": ORDERS,
     "norm": ("layer", "rms"),
     "positions": POSITIONS,
+    "precision": PRECISIONS,
     "activation": ("gelu", "relu", "silu"),
     "loss_weighting": LOSS_WEIGHTINGS,
 }
@@ -113,7 +115,8 @@ class DiffusionRecommender(MethodBase):
         sequences = run.data.train_sequences()
 
         def loss(histories: list[np.ndarray], targets: np.ndarray) -> torch.Tensor:
-            return self._loss(histories, targets, generator)
+            with mixed_precision(self.device, p["precision"]):
+                return self._loss(histories, targets, generator)
 
         def train_epoch(epoch: int) -> float:
             return prefix_epoch(sequences, p["windows_per_user"], p["batch_size"], rng, optimizer, loss)
@@ -161,7 +164,7 @@ class DiffusionRecommender(MethodBase):
             codes = codes.to(self.device)
             target = torch.where(codes >= 0, codes + offsets, torch.full_like(codes, self.vocab["mask"]))
             hidden = self.model(torch.cat([history[users.to(self.device)], target], dim=1))[:, -m:]
-            log_probs = self.model.logits(hidden).log_softmax(-1)  # over the whole vocabulary
+            log_probs = self.model.logits(hidden).float().log_softmax(-1)  # over the whole vocabulary
             picked = log_probs.gather(2, index.clamp(max=log_probs.shape[-1] - 1)[None].expand(len(codes), -1, -1))
             return picked.masked_fill(beyond[None], float("-inf")).cpu()
 
@@ -192,17 +195,18 @@ class DiffusionRecommender(MethodBase):
         items, scores, invalid = [], [], 0.0
         for start in range(0, len(histories), chunk):
             part = histories[start : start + chunk]
-            codes, score = diffusion_beam_search(
-                self._scorer(part),
-                len(part),
-                self.vocab.length,
-                options["beam"],
-                options["order"],
-                steps,
-                catalog=catalog,
-                given=None if given is None else given[start : start + chunk],
-                seed=start,
-            )
+            with mixed_precision(self.device, self.params["precision"]):
+                codes, score = diffusion_beam_search(
+                    self._scorer(part),
+                    len(part),
+                    self.vocab.length,
+                    options["beam"],
+                    options["order"],
+                    steps,
+                    catalog=catalog,
+                    given=None if given is None else given[start : start + chunk],
+                    seed=start,
+                )
             found, best, share = self.trie.rank(codes.to(self.device), score.to(self.device), k)
             items.append(found)
             scores.append(best)
