@@ -26,8 +26,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Token authentication is a deployment choice; these throwaway local nodes opt out of it.
+LOCAL = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
+
+
 def start(args: list[str], temp: Path) -> subprocess.Popen:
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {**os.environ, **LOCAL}
     return subprocess.Popen(
         [RAY, "start", "--block", "--num-cpus=1", "--node-ip-address=127.0.0.1", *args],
         env=env,
@@ -42,6 +46,9 @@ def start(args: list[str], temp: Path) -> subprocess.Popen:
 def cluster(tmp_path_factory):
     import ray
 
+    patcher = pytest.MonkeyPatch()
+    for name, value in LOCAL.items():
+        patcher.setenv(name, value)
     temp = tmp_path_factory.mktemp("ray")
     port = free_port()
     address = f"127.0.0.1:{port}"
@@ -67,8 +74,9 @@ def cluster(tmp_path_factory):
         ray.shutdown()
         for process in (worker, head):
             if process is not None:
-                os.killpg(process.pid, signal.SIGTERM)
+                os.killpg(process.pid, signal.SIGTERM)  # only this test's nodes: their own process groups
                 process.wait(timeout=60)
+        patcher.undo()
 
 
 def test_a_sweep_runs_through_the_cluster(cluster, tmp_path):
@@ -92,6 +100,7 @@ def test_a_store_the_workers_cannot_write_fails_clearly(cluster, tmp_path):
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the results folder's parent should be")
+    ray.shutdown()  # the sweep above left its driver connected
     ray.init(address=cluster, logging_level="ERROR")
     try:
         with pytest.raises(SuiteError, match="on a cluster it must be on storage that every node shares"):
