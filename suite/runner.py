@@ -22,7 +22,7 @@ from suite.errors import SuiteError
 from suite.manifest import git_commit, hardware, now, package_versions
 from suite.matrix import TrialSpec, ablation_manifest
 from suite.report.datasets import write_dataset_stats
-from suite.store import Store, write_json, write_text
+from suite.store import MATRIX_FILE, Store, write_json, write_text
 
 ERROR_FILE = "error.txt"
 RAY_ENVIRONMENT = {
@@ -164,6 +164,7 @@ def run_experiment(
     write_json(root / "manifest.json", manifest)
     write_json(root / "evaluation.json", asdict(config.evaluation))
     write_json(root / "ablations.json", ablation_manifest(config))
+    write_json(root / MATRIX_FILE, {"keys": [spec.key for spec in specs]})
     print(write_dataset_stats(root, stats))
 
     pending = [spec for spec in specs if rerun or not store.is_complete(spec.key)]

@@ -54,6 +54,10 @@ def write_frame(path: Path, frame: pd.DataFrame) -> None:
     write_atomic(path, buffer.getvalue())
 
 
+MATRIX_FILE = "matrix.json"
+"""The trial keys of the configuration last run into a results folder; the report reads only these."""
+
+
 class Store:
     """The results folder of one experiment."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from suite.config import EvaluationConfig
-from suite.store import Store
+from suite.store import MATRIX_FILE, Store
 
 
 @dataclass
@@ -27,10 +27,23 @@ def read_evaluation(root: Path) -> EvaluationConfig:
     return EvaluationConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
 
 
+def current_keys(root: Path) -> set[str] | None:
+    """The keys of the configuration last run here (`matrix.json`); None: take every stored trial.
+
+    A store can hold trials of an earlier version of the YAML (other parameters, so other
+    keys); they stay on disk but are left out of the tables.
+    """
+    path = root / MATRIX_FILE
+    return set(json.loads(path.read_text())["keys"]) if path.is_file() else None
+
+
 def collect(root: Path) -> Collected:
     store = Store(root)
+    keys = current_keys(root)
     frames, summaries = [], []
     for key in store.trial_keys():
+        if keys is not None and key not in keys:
+            continue
         summary = store.read_summary(key)
         frame = store.read_per_user(key)
         frame.insert(0, "dataset", summary["dataset"])
@@ -54,6 +67,8 @@ def collect(root: Path) -> Collected:
     failed = []
     if trials.is_dir():
         for folder in sorted(trials.iterdir()):
+            if keys is not None and folder.name not in keys:
+                continue
             error = folder / "error.txt"
             if error.is_file() and not (folder / "summary.json").is_file():
                 reason = error.read_text(errors="replace").strip().splitlines()

@@ -92,3 +92,9 @@ def test_failed_trials_are_listed_not_shown(store):
 def test_report_on_a_folder_without_trials(tmp_path):
     with pytest.raises(SuiteError, match="not a results folder"):
         build_report(tmp_path)
+
+
+def test_trials_of_an_earlier_configuration_are_left_out(store):
+    write_json(store.root / "matrix.json", {"keys": ["strong-0", "strong-1", "weak-0", "weak-1"]})
+    markdown = build_report(store.root)
+    assert "| strong" in markdown and "| weak" in markdown and "| close" not in markdown
