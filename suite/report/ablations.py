@@ -37,6 +37,8 @@ def ablation_frame(collected: Collected, rows: dict[str, dict[str, str]]) -> pd.
 def build_ablation_table(collected: Collected, ablation: dict[str, Any], evaluation: EvaluationConfig) -> Leaderboard:
     rows = ablation["rows"]
     frame = ablation_frame(collected, rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=["dataset", "row", "seed", "user", *evaluation.metrics])
     same = [label for label, where in rows.items() if label != FULL_MODEL and where == rows[FULL_MODEL]]
     cells = compare_rows(frame, evaluation, reference=FULL_MODEL, untested=same)
     present = set(frame["row"])

@@ -20,6 +20,8 @@ from suite.matrix import DEFAULT_VARIANT
 from suite.report.collect import Collected
 from suite.stats import adjust, paired_test
 
+CELL_COLUMNS = ["dataset", "row", "metric", "mean", "std", "seeds", "place", "p_value", "improvement"]
+
 
 @dataclass
 class Leaderboard:
@@ -43,7 +45,7 @@ def compare_rows(
     p-values are corrected together with `evaluation.correction`.
     """
     records = []
-    for dataset, part in frame.groupby("dataset", sort=True):
+    for dataset, part in frame.groupby("dataset", sort=True) if len(frame) else []:
         per_seed = part.groupby(["row", "seed"])[list(evaluation.metrics)].mean()
         for metric in evaluation.metrics:
             means = per_seed[metric].groupby("row").mean().sort_values(ascending=False, kind="stable")
@@ -70,7 +72,7 @@ def compare_rows(
                         "improvement": (mean - base) / base if base else np.nan,
                     }
                 )
-    cells = pd.DataFrame(records)
+    cells = pd.DataFrame(records, columns=CELL_COLUMNS)
     cells["p_adjusted"] = np.nan
     tested = cells["p_value"].notna()
     if tested.any():

@@ -105,3 +105,22 @@ def test_baseline_mode_gives_relative_improvement(store):
 def test_unknown_baseline_is_a_clear_error(store):
     with pytest.raises(Exception, match="evaluation.baseline: 'tiger' has no results"):
         build_leaderboard(collect(store.root), EvaluationConfig(), baseline="tiger")
+
+
+def test_an_ablation_without_results_yet_is_skipped(store):
+    write_json(
+        store.root / "ablations.json",
+        {
+            **ABLATIONS,
+            "later": {
+                **ABLATIONS["loss"],
+                "rows": {
+                    "full model": {"row": "not run yet", "variant": "default"},
+                    "w/o L_next": {"row": "not run yet either", "variant": "default"},
+                },
+            },
+        },
+    )
+    build_report(store.root)
+    assert (store.root / "ablations" / "loss.md").is_file()
+    assert not (store.root / "ablations" / "later.md").exists()
