@@ -81,7 +81,7 @@ class EvaluationConfig:
     test: str = "wilcoxon"
     correction: str = "holm"
     alpha: float = 0.05
-    baseline: str | None = None  # a methods: entry; adds a leaderboard of every method against it
+    baselines: tuple[str, ...] = ()  # `baseline:` methods entries; each adds a leaderboard against it
 
 
 @dataclass(frozen=True)
@@ -276,10 +276,9 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
     evaluation = _parse_evaluation(read, top.get("evaluation"))
     datasets = _parse_datasets(read, top.get("datasets"))
     methods = _parse_methods(read, top.get("methods"))
-    if evaluation.baseline is not None and evaluation.baseline not in methods:
-        raise read.fail(
-            "evaluation.baseline", f"{evaluation.baseline!r} is not an entry of methods: ({', '.join(methods)})"
-        )
+    for baseline in evaluation.baselines:
+        if baseline not in methods:
+            raise read.fail("evaluation.baseline", f"{baseline!r} is not an entry of methods: ({', '.join(methods)})")
     tokenizers = {
         label: read.tokenizer(entry, _join("tokenizers", label), default_name=label)
         for label, entry in read.mapping(top.get("tokenizers"), "tokenizers").items()
@@ -319,7 +318,18 @@ def _parse_evaluation(read: _Reader, value: Any) -> EvaluationConfig:
         test=read.string(raw.get("test", base.test), "evaluation.test", TESTS),
         correction=read.string(raw.get("correction", base.correction), "evaluation.correction", CORRECTIONS),
         alpha=alpha,
-        baseline=None if raw.get("baseline") is None else read.string(raw["baseline"], "evaluation.baseline"),
+        baselines=_baselines(read, raw.get("baseline")),
+    )
+
+
+def _baselines(read: _Reader, value: Any) -> tuple[str, ...]:
+    """`baseline: tiger` or `baseline: [pop, tiger]`."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(
+        read.string(v, _join("evaluation.baseline", i)) for i, v in enumerate(read.items(value, "evaluation.baseline"))
     )
 
 

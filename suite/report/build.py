@@ -1,7 +1,7 @@
 """Rebuild every table and figure of an experiment from its store, without training.
 
 - `leaderboard.{md,tex,csv}`: the methods, against each column's best;
-- `leaderboard-vs-<baseline>.{md,tex,csv}` when `evaluation.baseline` is set;
+- `leaderboard-vs-<baseline>.{md,tex,csv}` for each method named in `evaluation.baseline`;
 - `ablations/<name>.{md,tex,csv}`: one table per `ablations:` entry, against the full model;
 - `figures/ablation-<name>.png` and `figures/recall-at-k.png`.
 Ablation rows that trained trials of their own stay out of the leaderboard.
@@ -39,10 +39,10 @@ def build_report(root: Path) -> str:
     )
     board = build_leaderboard(leaderboard_data, evaluation)
     markdown = write_leaderboard(root, board, evaluation, collected.failed)
-    if evaluation.baseline is not None:
-        against = build_leaderboard(leaderboard_data, evaluation, baseline=evaluation.baseline)
+    for baseline in evaluation.baselines:
+        against = build_leaderboard(leaderboard_data, evaluation, baseline=baseline)
         note = footer(against, evaluation, collected.failed)
-        write_table(root, f"leaderboard-vs-{evaluation.baseline}", against, evaluation, note)
+        write_table(root, f"leaderboard-vs-{baseline}", against, evaluation, note)
 
     colours = method_colours(board.rows)
     recall_at_k_figure(root / "figures" / "recall-at-k.png", board, colours, evaluation.ks)

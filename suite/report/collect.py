@@ -24,6 +24,9 @@ def read_evaluation(root: Path) -> EvaluationConfig:
     if not path.is_file():
         return EvaluationConfig()
     raw = json.loads(path.read_text())
+    if "baseline" in raw:  # the YAML's spelling, as written by earlier versions
+        baseline = raw.pop("baseline")
+        raw["baselines"] = [] if baseline is None else [baseline] if isinstance(baseline, str) else baseline
     return EvaluationConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
 
 

@@ -158,6 +158,12 @@ def test_amazon_loaders_default_to_5_core(tmp_path):
     assert datasets["ml-1m"].k_core == 0
 
 
+def test_baseline_is_one_method_or_a_list(tmp_path):
+    text = "methods:\n  pop: {}\n  sasrec: {}\ndatasets:\n  ml-100k: {}\nevaluation: {baseline: %s}\n"
+    assert load_config(write(tmp_path, text % "pop")).evaluation.baselines == ("pop",)
+    assert load_config(write(tmp_path, text % "[pop, sasrec]")).evaluation.baselines == ("pop", "sasrec")
+
+
 def test_int_is_accepted_where_a_float_is_expected(tmp_path):
     config = load_config(write(tmp_path, "methods:\n  sasrec: {learning_rate: 1}\ndatasets:\n  ml-100k: {}\n"))
     assert config.methods["sasrec"].params["learning_rate"] == 1.0
