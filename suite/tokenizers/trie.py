@@ -53,11 +53,13 @@ class PrefixTrie:
     def rank(self, codes: torch.Tensor, scores: torch.Tensor, k: int) -> tuple[np.ndarray, np.ndarray, float]:
         """Items `[u, k]` for decoded beams `[u, b, m]` sorted by score, and the share naming no item.
 
-        Beams with score -inf (none found) count as naming no item; an item reached by two
-        beams keeps its better one; lists shorter than `k` are padded with -1.
+        The share is over decoded beams: a beam with score -inf (the search found fewer than
+        `b` candidates) decoded nothing and is left out of it. An item reached by two beams
+        keeps its better one; lists shorter than `k` are padded with -1.
         """
-        items = self.items(codes.flatten(0, 1)).view(codes.shape[:2]).masked_fill(torch.isinf(scores), -1)
-        invalid = float((items < 0).float().mean())
+        decoded = ~torch.isinf(scores)
+        items = self.items(codes.flatten(0, 1)).view(codes.shape[:2]).masked_fill(~decoded, -1)
+        invalid = float(((items < 0) & decoded).sum() / decoded.sum().clamp(min=1))
         found = np.full((len(items), k), -1, dtype=np.int64)
         best = np.full((len(items), k), -np.inf, dtype=np.float32)
         for row, (row_items, row_scores) in enumerate(zip(items.tolist(), scores.tolist(), strict=True)):

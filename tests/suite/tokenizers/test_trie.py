@@ -46,3 +46,11 @@ def test_rank_keeps_the_best_copy_of_an_item_and_reports_invalid_beams():
     assert items.tolist() == [[3, 1, -1]]
     assert best[0, :2].tolist() == [-1.0, -4.0]
     assert invalid == pytest.approx(0.25)
+
+
+def test_beams_that_found_nothing_are_not_counted_as_invalid():
+    trie = PrefixTrie(CODES, SIZES)
+    codes = torch.tensor([[[0, 1, 1], [0, 0, 0]]])
+    scores = torch.tensor([[-1.0, float("-inf")]])
+    items, _, invalid = trie.rank(codes, scores, 2)
+    assert items.tolist() == [[3, -1]] and invalid == 0.0
