@@ -22,9 +22,10 @@ from contextlib import contextmanager
 import torch
 from tabulate import tabulate
 
-from suite.config import DatasetConfig
+from suite.config import DEFAULT_ENCODER, DatasetConfig
 from suite.context import TrainContext
 from suite.registry import get_method
+from suite.tokenizers.base import complete_tokenizer
 
 
 def matmul_flops(seconds: float = 2.0, size: int = 1024) -> float:
@@ -71,31 +72,24 @@ def stage_times(data, method_name: str, seed: int) -> dict[str, float]:
     from suite.embed import embed_items
     from suite.tokenizers.fitting import catalog_semantic_ids
 
-    cls = get_method(method_name)
-    tokenizer = cls.defaults.get("tokenizer")
+    tokenizer = get_method(method_name).defaults.get("tokenizer")
     if not tokenizer:
         return {"embed_s": 0.0, "tokenizer_s": 0.0}
     clock = time.perf_counter()
-    embed_items(data, DatasetConfig(name="ml-100k", loader="atomic").encoder)
+    embed_items(data, DEFAULT_ENCODER)
     embedded = time.perf_counter() - clock
     clock = time.perf_counter()
-    catalog_semantic_ids(data, DatasetConfig(name="ml-100k", loader="atomic").encoder, _full(tokenizer), seed)
+    catalog_semantic_ids(data, DEFAULT_ENCODER, complete_tokenizer(tokenizer), seed)
     return {"embed_s": embedded, "tokenizer_s": time.perf_counter() - clock}
 
 
-def _full(tokenizer: dict) -> dict:
-    from suite.tokenizers.base import get_tokenizer
-
-    return {"name": tokenizer["name"], **get_tokenizer(tokenizer["name"]).defaults, **tokenizer}
-
-
 def train_one_epoch(data, method_name: str, seed: int) -> tuple[object, dict[str, float]]:
-    """Fit one epoch: seconds of training proper, of validation, tokens per second."""
+    """Fit one epoch: seconds of training proper and of validation, training tokens, parameters."""
     cls = get_method(method_name)
     params = {**cls.defaults, **cls.inference_defaults}
     params.update({k: 1 for k in ("epochs", "patience") if k in params})
     if "tokenizer" in params:
-        params["tokenizer"] = _full(params["tokenizer"])
+        params["tokenizer"] = complete_tokenizer(params["tokenizer"])
     method = cls(params)
     run = TimedContext(data=data, params=params, seed=seed, device=torch.device("cpu"), history=50)
     torch.manual_seed(seed)

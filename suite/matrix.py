@@ -167,10 +167,9 @@ def _base_params(entry: MethodConfig) -> dict[str, Any]:
     cls = get_method(entry.method)
     params = {**cls.defaults, **cls.inference_defaults, **entry.params}
     if isinstance(params.get("tokenizer"), Mapping):
-        from suite.tokenizers.base import get_tokenizer
+        from suite.tokenizers.base import complete_tokenizer
 
-        tokenizer = params["tokenizer"]
-        params["tokenizer"] = {"name": tokenizer["name"], **get_tokenizer(tokenizer["name"]).defaults, **tokenizer}
+        params["tokenizer"] = complete_tokenizer(params["tokenizer"])
     return params
 
 

@@ -41,3 +41,8 @@ class Tokenizer:
 register_tokenizer = tokenizers.register
 get_tokenizer = tokenizers.get
 known_tokenizers = tokenizers.names
+
+
+def complete_tokenizer(config: Mapping[str, Any]) -> dict[str, Any]:
+    """`{name, **params}` with every parameter the config leaves out taken from the tokenizer's defaults."""
+    return {"name": config["name"], **get_tokenizer(config["name"]).defaults, **config}
