@@ -45,7 +45,7 @@ def compare_rows(
     p-values are corrected together with `evaluation.correction`.
     """
     records = []
-    for dataset, part in frame.groupby("dataset", sort=True) if len(frame) else []:
+    for dataset, part in frame.groupby("dataset", sort=True):
         per_seed = part.groupby(["row", "seed"])[list(evaluation.metrics)].mean()
         for metric in evaluation.metrics:
             means = per_seed[metric].groupby("row").mean().sort_values(ascending=False, kind="stable")
