@@ -1,10 +1,14 @@
 """GREED: block diffusion over uniform-implicit-quantization SIDs.
 
 Inter-item-causal (block-causal) attention, RMSNorm and SiLU, and mask rates clipped to
-U[gamma, gamma + beta] with beta = gamma = 0.5. Training noises the next item's block while
-the blocks before it stay clean, as at inference, where the next block is decoded in T
-steps, the most confident token first, with beam search.
+U[gamma, gamma + beta] with beta = gamma = 0.5. Training follows the paper's block-diffusion
+NELBO (eq. 12): every item block of a window is noised at its own rate and denoised from the
+clean blocks before it, all in one pass (`blockwise: false` noises only the last block).
+Inference decodes the next block in T steps, the most confident token first, with beam
+search.
 """
+
+import torch
 
 from methods.diffusion.recommender import COMMON_DEFAULTS, COMMON_INFERENCE, DiffusionRecommender
 from suite.registry import register
@@ -22,5 +26,11 @@ class GREED(DiffusionRecommender):
         "sequence_weight": 0.0,
         "noise_low": 0.5,
         "noise_width": 0.5,
+        "blockwise": True,
     }
     inference_defaults = {**COMMON_INFERENCE, "order": "confidence"}
+
+    def _next_item_objective(self, tokens: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        if self.params["blockwise"]:
+            return self._blockwise_objective(tokens, generator)
+        return super()._next_item_objective(tokens, generator)

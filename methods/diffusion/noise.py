@@ -3,7 +3,7 @@
 A mask rate t is drawn per example, t ~ U(0, 1] (or GREED's clipped U[gamma, gamma + beta]);
 each maskable token is replaced by [MASK] independently with probability t. The loss is
 the cross-entropy on the masked tokens, weighted 1/t and divided by the number of maskable
-tokens of the example (the ELBO of masked diffusion), averaged over the batch.
+tokens of the example (the ELBO of masked diffusion), averaged over the examples that have any.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def masked_diffusion_loss(
     """1/t-weighted CE over masked tokens (`logits` `[n_masked, V]`, `rows`: their examples).
 
     `elbo` (the papers' form): each example's sum of CE / t over its maskable-token count,
-    averaged over the batch. `normalized` (MADRec's public code): sum(CE / t) / sum(1 / t)
+    averaged over the examples with maskable tokens. `normalized` (MADRec's public code): sum(CE / t) / sum(1 / t)
     over the batch's masked tokens, which tames the variance of small t.
     """
     per_token = functional.cross_entropy(logits, targets, reduction="none")
@@ -48,4 +48,5 @@ def masked_diffusion_loss(
         weights = 1.0 / rates[rows]
         return (per_token * weights).sum() / weights.sum().clamp(min=1e-8)
     per_example = torch.zeros(len(rates), device=logits.device).index_add(0, rows, per_token)
-    return (per_example / rates / maskable.sum(1).clamp(min=1)).mean()
+    counts = maskable.sum(1)
+    return (per_example / rates / counts.clamp(min=1)).sum() / (counts > 0).sum().clamp(min=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from methods.diffusion.masks import attention_mask
+from methods.diffusion.masks import attention_mask, blockwise_mask
 from suite.nn import NORMS, Block, Rotary
 
 POSITIONS = ("learned", "rotary")
@@ -64,12 +64,31 @@ class MaskPredictor(nn.Module):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """Hidden states `[b, items * m, d]`."""
         structure = attention_mask(self.attention, self.items, self.m).to(tokens.device)
-        keys = tokens != 0
-        itself = torch.eye(tokens.shape[1], dtype=torch.bool, device=tokens.device)
-        mask = (structure & keys[:, None, :]) | itself
+        return self._encode(self._embed(tokens), tokens != 0, structure)
+
+    def blockwise(self, clean: torch.Tensor, noisy: torch.Tensor) -> torch.Tensor:
+        """Hidden states `[b, items * m, d]` of `noisy`, each item denoised from the clean items before it.
+
+        One pass over `[clean; noisy]` under `blockwise_mask`: for block-causal training of every
+        item at once. Learned positions only: both copies take the same position embeddings.
+        """
+        if self.attention != "inter-item-causal" or self.rotary is not None:
+            raise ValueError("blockwise training needs attention 'inter-item-causal' and learned positions")
+        structure = blockwise_mask(self.items, self.m).to(clean.device)
+        x = torch.cat([self._embed(clean), self._embed(noisy)], dim=1)
+        hidden = self._encode(x, torch.cat([clean != 0, noisy != 0], dim=1), structure)
+        return hidden[:, clean.shape[1] :]
+
+    def _embed(self, tokens: torch.Tensor) -> torch.Tensor:
         x = self.token(tokens)
         if self.rotary is None:
             x = x + self.recency(self.recency_index) + self.position(self.position_index)
+        return x
+
+    def _encode(self, x: torch.Tensor, keys: torch.Tensor, structure: torch.Tensor) -> torch.Tensor:
+        """The blocks under `structure` restricted to non-padding `keys`; every token sees itself."""
+        itself = torch.eye(x.shape[1], dtype=torch.bool, device=x.device)
+        mask = (structure & keys[:, None, :]) | itself
         x = self.dropout(x)
         for block in self.blocks:
             x = block(x, mask=mask[:, None], rotary=self.rotary)

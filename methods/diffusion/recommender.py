@@ -136,15 +136,34 @@ class DiffusionRecommender(MethodBase):
         logits = self.model.logits(hidden)
         return masked_diffusion_loss(logits, tokens[masked], rows, rates, maskable, p["loss_weighting"])
 
+    def _next_item_objective(self, tokens: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """L_next: only the last item's tokens are noised; the history stays clean."""
+        target_only = torch.zeros_like(tokens, dtype=torch.bool)
+        target_only[:, -self.vocab.length :] = True
+        return self._objective(tokens, target_only, generator)
+
+    def _blockwise_objective(self, tokens: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Block diffusion (GREED eq. 12): every item is noised at its own rate and denoised from
+        the clean items before it, all in one pass (`MaskPredictor.blockwise`)."""
+        p = self.params
+        m = self.vocab.length
+        blocks = tokens.reshape(-1, m)
+        maskable = blocks != self.vocab["pad"]
+        rates = sample_rates(len(blocks), generator, p["noise_low"], p["noise_width"]).to(self.device)
+        noisy, masked = corrupt(blocks, maskable, rates, self.vocab["mask"], generator)
+        hidden = self.model.blockwise(tokens, noisy.reshape(tokens.shape))
+        hidden = hidden.reshape(len(blocks), m, -1)[masked]
+        rows = masked.nonzero()[:, 0]
+        return masked_diffusion_loss(
+            self.model.logits(hidden), blocks[masked], rows, rates, maskable, p["loss_weighting"]
+        )
+
     def _loss(self, histories: Sequence[np.ndarray], targets: np.ndarray, generator: torch.Generator) -> torch.Tensor:
         p = self.params
         tokens = self._sequence(histories, self.sid_tokens[targets])
-        m = self.vocab.length
         loss = torch.zeros((), device=self.device)
         if p["next_weight"] > 0:
-            target_only = torch.zeros_like(tokens, dtype=torch.bool)
-            target_only[:, -m:] = True
-            loss = loss + p["next_weight"] * self._objective(tokens, target_only, generator)
+            loss = loss + p["next_weight"] * self._next_item_objective(tokens, generator)
         if p["sequence_weight"] > 0:
             loss = loss + p["sequence_weight"] * self._objective(tokens, tokens != self.vocab["pad"], generator)
         return loss

@@ -68,3 +68,4 @@ def test_paper_specific_defaults():
     assert greed.defaults["tokenizer"]["name"] == "uiq" and greed.defaults["attention"] == "inter-item-causal"
     assert (greed.defaults["norm"], greed.defaults["activation"]) == ("rms", "silu")
     assert (greed.defaults["noise_low"], greed.defaults["noise_width"]) == (0.5, 0.5)
+    assert greed.defaults["blockwise"] is True  # eq. 12: every item block is a training target

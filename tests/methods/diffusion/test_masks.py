@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from methods.diffusion.masks import attention_mask
+from methods.diffusion.masks import attention_mask, blockwise_mask
 
 X, o = True, False
 EXPECTED = {
@@ -48,3 +48,19 @@ def test_masks_are_built_once_per_shape():
 def test_unknown_mask():
     with pytest.raises(ValueError, match="unknown attention mask 'sideways'"):
         attention_mask("sideways", 2, 2)
+
+
+def test_blockwise_mask_matches_its_definition():
+    # [clean a1 a2 b1 b2 | noisy a1 a2 b1 b2]: clean is block-causal; noisy sees earlier clean items
+    # and its own noisy item; clean never sees noisy
+    expected = [
+        [X, X, o, o, o, o, o, o],
+        [X, X, o, o, o, o, o, o],
+        [X, X, X, X, o, o, o, o],
+        [X, X, X, X, o, o, o, o],
+        [o, o, o, o, X, X, o, o],
+        [o, o, o, o, X, X, o, o],
+        [X, X, o, o, o, o, X, X],
+        [X, X, o, o, o, o, X, X],
+    ]
+    assert blockwise_mask(2, 2).tolist() == expected

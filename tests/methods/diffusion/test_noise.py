@@ -39,3 +39,11 @@ def test_loss_is_one_over_t_weighted_ce_on_masked_tokens_per_length():
     first = (-math.log(0.5) - math.log(0.75)) / 0.5 / 4
     second = -math.log(0.1) / 0.25 / 2
     assert float(loss) == pytest.approx((first + second) / 2)
+
+
+def test_examples_without_maskable_tokens_do_not_dilute_the_loss():
+    # a padding-only block (row 1) adds no term and does not count in the average
+    logits = torch.log(torch.tensor([[0.5, 0.5]]))
+    maskable = torch.tensor([[True, True], [False, False]])
+    loss = masked_diffusion_loss(logits, torch.tensor([0]), torch.tensor([0]), torch.tensor([0.5, 0.7]), maskable)
+    assert float(loss) == pytest.approx(-math.log(0.5) / 0.5 / 2)
