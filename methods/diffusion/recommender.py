@@ -112,7 +112,7 @@ class DiffusionRecommender(MethodBase):
         optimizer = torch.optim.AdamW(self.model.parameters(), lr=p["learning_rate"], weight_decay=p["weight_decay"])
         rng = np.random.default_rng(run.seed)
         generator = torch.Generator().manual_seed(run.seed)
-        sequences = run.data.train_sequences()
+        sequences = self._training_sequences(run)
 
         def loss(histories: list[np.ndarray], targets: np.ndarray) -> torch.Tensor:
             with mixed_precision(self.device, p["precision"]):
@@ -122,6 +122,9 @@ class DiffusionRecommender(MethodBase):
             return prefix_epoch(sequences, p["windows_per_user"], p["batch_size"], rng, optimizer, loss)
 
         train_with_early_stopping(run, self, self.model, train_epoch, p["epochs"], p["patience"])
+
+    def _training_sequences(self, run: TrainContext) -> list[np.ndarray]:
+        return run.data.train_sequences()
 
     def _sequence(self, histories: Sequence[np.ndarray], target_tokens: np.ndarray) -> torch.Tensor:
         history = item_tokens(histories, self.sid_tokens, self.params["max_items"])

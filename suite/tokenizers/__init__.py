@@ -1,5 +1,5 @@
 """Item tokenizers: text embeddings -> semantic-ID codes, registered by name."""
 
-from suite.tokenizers import mh_vqvae, product, random_codes, rq_kmeans, rq_vae, uiq
+from suite.tokenizers import item_ids, mh_vqvae, product, random_codes, rq_kmeans, rq_vae, uiq
 
-__all__ = ["mh_vqvae", "product", "random_codes", "rq_kmeans", "rq_vae", "uiq"]
+__all__ = ["item_ids", "mh_vqvae", "product", "random_codes", "rq_kmeans", "rq_vae", "uiq"]

@@ -27,6 +27,7 @@ class Tokenizer:
     name: ClassVar[str] = ""
     defaults: ClassVar[Mapping[str, Any]] = {}
     uses_embeddings: ClassVar[bool] = True  # False: fit ignores the embeddings' values
+    unique: ClassVar[bool] = False  # True: every item's codes are its own; no dedup position is appended
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
         unknown = set(params or {}) - set(self.defaults)

@@ -60,7 +60,7 @@ def fit_semantic_ids(embeddings: np.ndarray, config: Mapping[str, Any], seed: in
         clock = time.perf_counter()
         fitted = tokenizer.fit(embeddings, seed)
         seconds = time.perf_counter() - clock
-        ids = make_unique(fitted.codes, fitted.codebook_sizes)
+        ids = make_unique(fitted.codes, fitted.codebook_sizes, always_dedup=not cls.unique)
         stats = {**ids.stats, "reconstruction_mse": fitted.reconstruction_mse, "fit_seconds": seconds, **fitted.extras}
         np.save(folder / "codes.npy", ids.codes)
         (folder / "meta.json").write_text(json.dumps({"codebook_sizes": ids.codebook_sizes, "stats": stats}))

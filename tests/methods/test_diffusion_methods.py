@@ -1,5 +1,8 @@
 """The three diffusion methods end to end: a planted signal, and their paper-specific choices."""
 
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 
 from suite.matrix import TrialSpec, Variant, canonical_json
@@ -15,8 +18,8 @@ EPOCHS = {"llada-rec": 60, "madrec": 100, "greed": 60}
 LEARNING_RATE = {"llada-rec": 0.005, "madrec": 0.002, "greed": 0.005}
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_planted_next_item_signal_is_learned(method, tmp_path):
+def planted_trial(method: str, tmp_path, tokenizer: dict, variants: tuple[Variant, ...] = ()) -> dict:
+    """Train `method` on the successor chain and return the trial summary."""
     cls = get_method(method)
     params = {
         **cls.defaults,
@@ -28,7 +31,7 @@ def test_planted_next_item_signal_is_learned(method, tmp_path):
         "d_ff": 64,
         "dropout": 0.0,
         "max_items": 3,
-        "tokenizer": {"name": "random", "levels": 2, "codebook_size": 8},
+        "tokenizer": tokenizer,
         "windows_per_user": 0,
         "learning_rate": LEARNING_RATE[method],
         "epochs": EPOCHS[method],
@@ -41,22 +44,40 @@ def test_planted_next_item_signal_is_learned(method, tmp_path):
         params_json=canonical_json(params),
         grid_label="",
         seed=0,
-        variants=(
-            Variant("default"),
-            Variant("steps=1", canonical_json({"steps": 1})),
-            Variant("condition=1", canonical_json({"condition": 1})),
-        ),
+        variants=(Variant("default"), *variants),
         ks=(1, 5, 10),
         select_metric="ndcg@10",
         device="cpu",
     )
-    summary = run_trial(spec, Store(tmp_path / "results"))
+    return run_trial(spec, Store(tmp_path / "results"))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_planted_next_item_signal_is_learned(method, tmp_path):
+    variants = (
+        Variant("steps=1", canonical_json({"steps": 1})),
+        Variant("condition=1", canonical_json({"condition": 1})),
+    )
+    summary = planted_trial(method, tmp_path, {"name": "random", "levels": 2, "codebook_size": 8}, variants)
     default = summary["variants"]["default"]
     assert default["metrics"]["recall@1"] > 0.9
     assert default["nfe_per_user"] == 3.0 and default["invalid_share"] == 0.0  # m = 2 codes + dedup
     assert summary["variants"]["steps=1"]["nfe_per_user"] == 1.0
     conditional = summary["variants"]["condition=1"]  # the target's first code is given: 2 left to decode
     assert conditional["nfe_per_user"] == 2.0 and conditional["metrics"]["recall@1"] > 0.9
+
+
+def test_madrec_item_id_mode_learns_the_planted_signal(tmp_path):
+    """MADRec's item-ID variant: one token per item, so one decoding step."""
+    default = planted_trial("madrec", tmp_path, {"name": "item-id"})["variants"]["default"]
+    assert default["metrics"]["recall@1"] > 0.9 and default["nfe_per_user"] == 1.0
+
+
+def test_madrec_data_constrained_training_sees_sparser_sequences():
+    run = SimpleNamespace(seed=0, data=SimpleNamespace(train_sequences=lambda: [np.arange(10), np.arange(4)]))
+    madrec = get_method("madrec")
+    assert [len(s) for s in madrec({"drop_fraction": 0.5})._training_sequences(run)] == [5, 3]
+    assert [len(s) for s in madrec({})._training_sequences(run)] == [10, 4]
 
 
 def test_paper_specific_defaults():

@@ -74,3 +74,9 @@ def test_sids_are_unique_and_carry_their_report(counting_tokenizer):
 def test_label_names_what_differs_from_the_defaults(counting_tokenizer):
     assert tokenizer_label({"name": "test-counting", "size": 4, "pause": 0.0}) == "test-counting"
     assert tokenizer_label({"name": "test-counting", "size": 8, "pause": 0.0}) == "test-counting(size=8)"
+
+
+def test_item_ids_are_one_token_each_without_a_dedup_position():
+    ids, _ = fit_semantic_ids(np.zeros((5, 2), dtype=np.float32), {"name": "item-id"}, seed=0)
+    assert ids.codes.tolist() == [[0], [1], [2], [3], [4]] and ids.codebook_sizes == (5,)
+    assert ids.stats["collision_rate"] == 0.0

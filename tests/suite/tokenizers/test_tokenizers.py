@@ -17,6 +17,7 @@ FAST = {
     "pq": {"codebook_size": 8},
     "uiq": {"stage1_epochs": 5, "stage2_epochs": 5, "hidden": [64, 32], "levels": 9, "flow_transforms": 1},
     "random": {"codebook_size": 8},
+    "item-id": {},
 }
 
 
