@@ -26,6 +26,27 @@ def corrupt(
     return tokens.masked_fill(masked, mask_token), masked
 
 
+def corrupt_items(
+    blocks: torch.Tensor, maskable: torch.Tensor, mask_token: int, generator: torch.Generator, exact: bool
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-item noise of LLaDA-Rec's public code over items `blocks` `[n, m]`: noisy tokens,
+    which were masked, and each item's rate r/m.
+
+    `exact`: the item draws r in 1..m and exactly r of its tokens are masked (the next-item
+    loss); otherwise r in 0..m and each token is masked with probability r/m (the history loss).
+    """
+    n, m = blocks.shape
+    if exact:
+        r = torch.randint(1, m + 1, (n,), generator=generator)
+        rank = torch.rand((n, m), generator=generator).argsort(1).argsort(1)  # a random order of positions
+        chosen = rank < r[:, None]
+    else:
+        r = torch.randint(0, m + 1, (n,), generator=generator)
+        chosen = torch.rand((n, m), generator=generator) < (r / m)[:, None]
+    masked = maskable & chosen.to(blocks.device)
+    return blocks.masked_fill(masked, mask_token), masked, (r / m).to(blocks.device)
+
+
 LOSS_WEIGHTINGS = ("elbo", "normalized")
 
 
@@ -49,4 +70,5 @@ def masked_diffusion_loss(
         return (per_token * weights).sum() / weights.sum().clamp(min=1e-8)
     per_example = torch.zeros(len(rates), device=logits.device).index_add(0, rows, per_token)
     counts = maskable.sum(1)
-    return (per_example / rates / counts.clamp(min=1)).sum() / (counts > 0).sum().clamp(min=1)
+    safe_rates = rates.clamp(min=1e-12)  # a row with rate 0 has nothing masked and adds 0
+    return (per_example / safe_rates / counts.clamp(min=1)).sum() / (counts > 0).sum().clamp(min=1)

@@ -22,7 +22,7 @@ import torch
 
 from methods.diffusion.decoding import ORDERS, diffusion_beam_search
 from methods.diffusion.masks import ATTENTION_MASKS
-from methods.diffusion.noise import LOSS_WEIGHTINGS, corrupt, masked_diffusion_loss, sample_rates
+from methods.diffusion.noise import LOSS_WEIGHTINGS, corrupt, corrupt_items, masked_diffusion_loss, sample_rates
 from methods.diffusion.predictor import POSITIONS, MaskPredictor
 from suite.context import TrainContext
 from suite.protocol import MethodBase, TopK
@@ -131,35 +131,59 @@ class DiffusionRecommender(MethodBase):
         return torch.from_numpy(np.concatenate([history, target_tokens], axis=1)).to(self.device)
 
     def _objective(self, tokens: torch.Tensor, maskable: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """One mask rate per example over its `maskable` tokens."""
         p = self.params
         rates = sample_rates(len(tokens), generator, p["noise_low"], p["noise_width"]).to(self.device)
         noisy, masked = corrupt(tokens, maskable, rates, self.vocab["mask"], generator)
-        hidden = self.model(noisy)[masked]
-        rows = masked.nonzero()[:, 0]
-        logits = self.model.logits(hidden)
-        return masked_diffusion_loss(logits, tokens[masked], rows, rates, maskable, p["loss_weighting"])
+        return self._masked_loss(self.model(noisy), tokens, masked, rates, maskable)
 
-    def _next_item_objective(self, tokens: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        """L_next: only the last item's tokens are noised; the history stays clean."""
-        target_only = torch.zeros_like(tokens, dtype=torch.bool)
-        target_only[:, -self.vocab.length :] = True
-        return self._objective(tokens, target_only, generator)
+    def _item_rate_objective(
+        self, tokens: torch.Tensor, maskable: torch.Tensor, generator: torch.Generator, exact: bool
+    ) -> torch.Tensor:
+        """One mask rate per item over its `maskable` tokens (`corrupt_items`), one predictor pass."""
+        blocks, block_maskable = tokens.reshape(-1, self.vocab.length), maskable.reshape(-1, self.vocab.length)
+        noisy, masked, rates = corrupt_items(blocks, block_maskable, self.vocab["mask"], generator, exact)
+        return self._masked_loss(self.model(noisy.reshape(tokens.shape)), blocks, masked, rates, block_maskable)
 
     def _blockwise_objective(self, tokens: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Block diffusion (GREED eq. 12): every item is noised at its own rate and denoised from
         the clean items before it, all in one pass (`MaskPredictor.blockwise`)."""
         p = self.params
-        m = self.vocab.length
-        blocks = tokens.reshape(-1, m)
+        blocks = tokens.reshape(-1, self.vocab.length)
         maskable = blocks != self.vocab["pad"]
         rates = sample_rates(len(blocks), generator, p["noise_low"], p["noise_width"]).to(self.device)
         noisy, masked = corrupt(blocks, maskable, rates, self.vocab["mask"], generator)
-        hidden = self.model.blockwise(tokens, noisy.reshape(tokens.shape))
-        hidden = hidden.reshape(len(blocks), m, -1)[masked]
-        rows = masked.nonzero()[:, 0]
-        return masked_diffusion_loss(
-            self.model.logits(hidden), blocks[masked], rows, rates, maskable, p["loss_weighting"]
+        return self._masked_loss(
+            self.model.blockwise(tokens, noisy.reshape(tokens.shape)), blocks, masked, rates, maskable
         )
+
+    def _masked_loss(
+        self,
+        hidden: torch.Tensor,
+        clean: torch.Tensor,
+        masked: torch.Tensor,
+        rates: torch.Tensor,
+        maskable: torch.Tensor,
+    ) -> torch.Tensor:
+        """The diffusion loss at the `masked` positions of `clean` (`[rows, n]`, one rate per row);
+        `hidden` holds the predictor's states in the same token order."""
+        picked = hidden.reshape(*masked.shape, -1)[masked]
+        rows = masked.nonzero()[:, 0]
+        logits = self.model.logits(picked)
+        return masked_diffusion_loss(logits, clean[masked], rows, rates, maskable, self.params["loss_weighting"])
+
+    def _target_only(self, tokens: torch.Tensor) -> torch.Tensor:
+        target = torch.zeros_like(tokens, dtype=torch.bool)
+        target[:, -self.vocab.length :] = True
+        return target
+
+    def _next_item_objective(self, tokens: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """L_next: only the last item's tokens are noised; the history stays clean."""
+        return self._objective(tokens, self._target_only(tokens), generator)
+
+    def _sequence_objective(self, tokens: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """L_his / whole-sequence masking: every item's tokens, the target's included, are noised."""
+        return self._objective(tokens, tokens != self.vocab["pad"], generator)
 
     def _loss(self, histories: Sequence[np.ndarray], targets: np.ndarray, generator: torch.Generator) -> torch.Tensor:
         p = self.params
@@ -168,7 +192,7 @@ class DiffusionRecommender(MethodBase):
         if p["next_weight"] > 0:
             loss = loss + p["next_weight"] * self._next_item_objective(tokens, generator)
         if p["sequence_weight"] > 0:
-            loss = loss + p["sequence_weight"] * self._objective(tokens, tokens != self.vocab["pad"], generator)
+            loss = loss + p["sequence_weight"] * self._sequence_objective(tokens, generator)
         return loss
 
     def _scorer(self, histories: Sequence[np.ndarray]):

@@ -18,7 +18,7 @@ EPOCHS = {"llada-rec": 60, "madrec": 100, "greed": 60}
 LEARNING_RATE = {"llada-rec": 0.005, "madrec": 0.002, "greed": 0.005}
 
 
-def planted_trial(method: str, tmp_path, tokenizer: dict, variants: tuple[Variant, ...] = ()) -> dict:
+def planted_trial(method: str, tmp_path, tokenizer: dict, variants: tuple[Variant, ...] = (), **overrides) -> dict:
     """Train `method` on the successor chain and return the trial summary."""
     cls = get_method(method)
     params = {
@@ -36,6 +36,7 @@ def planted_trial(method: str, tmp_path, tokenizer: dict, variants: tuple[Varian
         "learning_rate": LEARNING_RATE[method],
         "epochs": EPOCHS[method],
         "patience": EPOCHS[method],
+        **overrides,
     }
     spec = TrialSpec(
         dataset=successor_chain(tmp_path),
@@ -71,6 +72,12 @@ def test_madrec_item_id_mode_learns_the_planted_signal(tmp_path):
     """MADRec's item-ID variant: one token per item, so one decoding step."""
     default = planted_trial("madrec", tmp_path, {"name": "item-id"})["variants"]["default"]
     assert default["metrics"]["recall@1"] > 0.9 and default["nfe_per_user"] == 1.0
+
+
+def test_llada_rec_with_the_authors_item_rates_learns_the_planted_signal(tmp_path):
+    tokenizer = {"name": "random", "levels": 2, "codebook_size": 8}
+    default = planted_trial("llada-rec", tmp_path, tokenizer, item_rates=True)["variants"]["default"]
+    assert default["metrics"]["recall@1"] > 0.9
 
 
 def test_madrec_data_constrained_training_sees_sparser_sequences():

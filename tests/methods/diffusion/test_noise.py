@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from methods.diffusion.noise import corrupt, masked_diffusion_loss, sample_rates
+from methods.diffusion.noise import corrupt, corrupt_items, masked_diffusion_loss, sample_rates
 
 
 def test_default_schedule_is_in_zero_one():
@@ -47,3 +47,24 @@ def test_examples_without_maskable_tokens_do_not_dilute_the_loss():
     maskable = torch.tensor([[True, True], [False, False]])
     loss = masked_diffusion_loss(logits, torch.tensor([0]), torch.tensor([0]), torch.tensor([0.5, 0.7]), maskable)
     assert float(loss) == pytest.approx(-math.log(0.5) / 0.5 / 2)
+
+
+def test_item_rates_mask_exactly_r_tokens_for_the_next_item():
+    blocks = torch.arange(2, 2 + 4000 * 4).reshape(4000, 4)
+    maskable = torch.ones_like(blocks, dtype=torch.bool)
+    noisy, masked, rates = corrupt_items(blocks, maskable, 1, torch.Generator().manual_seed(0), exact=True)
+    assert torch.equal(masked.sum(1), (rates * 4).round().long())  # exactly r of the m = 4 tokens
+    assert set((rates * 4).round().long().tolist()) == {1, 2, 3, 4}
+    assert (noisy[masked] == 1).all() and torch.equal(noisy[~masked], blocks[~masked])
+    positions = masked[rates == 0.25].float().mean(0)  # r = 1: the masked position is uniform
+    assert torch.allclose(positions, torch.full((4,), 0.25), atol=0.05)
+
+
+def test_item_rates_for_the_history_draw_r_in_zero_to_m_per_item():
+    blocks = torch.full((4000, 4), 5)
+    maskable = torch.ones_like(blocks, dtype=torch.bool)
+    maskable[:, 3] = False  # e.g. padding: never masked
+    _, masked, rates = corrupt_items(blocks, maskable, 1, torch.Generator().manual_seed(0), exact=False)
+    assert set((rates * 4).round().long().tolist()) == {0, 1, 2, 3, 4}
+    assert not masked[:, 3].any() and not masked[rates == 0].any() and masked[rates == 1, :3].all()
+    assert masked[:, :3].float().mean() == pytest.approx(0.5, abs=0.03)  # E[r/m] = 1/2
