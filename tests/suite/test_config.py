@@ -219,7 +219,7 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
             == 2
         )
         bad = [
-            ("tokenizers: {nope: {}}", "tokenizers.nope: unknown tokenizer 'nope' (known: mh-vqvae, opq"),
+            ("tokenizers: {nope: {}}", "tokenizers.nope: unknown tokenizer 'nope' (known: item-id, mh-vqvae, opq"),
             ("tokenizers: {uiq: {flow: 1}}", "tokenizers.uiq.flow: expected bool, got int 1"),
             ("tokenizers: {uiq: {depth: 3}}", "tokenizers.uiq.depth: unknown parameter of tokenizer 'uiq'"),
         ]
