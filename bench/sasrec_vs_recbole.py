@@ -14,6 +14,7 @@ side takes hours.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import tempfile
 import time
@@ -78,8 +79,12 @@ def suite_sasrec_converged(seed: int, threads: int, max_epochs: int) -> dict[str
     }
 
 
-def recbole_sasrec(epochs: int, seed: int, workdir: Path, patience: int | None = None) -> dict[str, float]:
-    """recbole's pipeline for `epochs` (or until `patience` epochs without a better validation)."""
+def recbole_pipeline(epochs: int, seed: int, workdir: Path, patience: int | None = None) -> dict[str, float]:
+    """recbole's pipeline for `epochs` (or until `patience` epochs without a better validation).
+
+    It runs inside `workdir`: recbole's Trainer writes its tensorboard folder under the current
+    directory, and that folder then goes away with the workdir.
+    """
     from recbole.config import Config
     from recbole.data import create_dataset, data_preparation
     from recbole.trainer import Trainer
@@ -108,7 +113,7 @@ def recbole_sasrec(epochs: int, seed: int, workdir: Path, patience: int | None =
         "worker": 0,
     }
     model_class = recbole_sasrec()
-    with numpy_aliases(), trusted_trainer_checkpoints():
+    with numpy_aliases(), trusted_trainer_checkpoints(), contextlib.chdir(workdir):
         config = Config(model="SASRec", dataset="ml-100k", config_dict=settings)
         init_seed(config["seed"], config["reproducibility"])
         logging.getLogger().setLevel(logging.WARNING)
@@ -145,7 +150,7 @@ def main() -> None:
         return
     curve = suite_sasrec(max(args.epochs, args.suite_epochs), args.seed)
     with tempfile.TemporaryDirectory() as workdir:
-        theirs = recbole_sasrec(args.epochs, args.seed, Path(workdir))
+        theirs = recbole_pipeline(args.epochs, args.seed, Path(workdir))
     same = curve[args.epochs - 1]
     reached = next((i for i, row in enumerate(curve) if row["ndcg"] >= theirs["valid_ndcg@10"]), None)
     suite_epoch = same["seconds"] / args.epochs
@@ -189,7 +194,7 @@ def converged(seed: int, threads: int, max_epochs: int) -> None:
     """The floor of the issue: the suite's SASRec reaches recbole's own test NDCG@10."""
     ours = suite_sasrec_converged(seed, threads, max_epochs)
     with tempfile.TemporaryDirectory() as workdir:
-        theirs = recbole_sasrec(max_epochs, seed, Path(workdir), patience=SASRec.defaults["patience"])
+        theirs = recbole_pipeline(max_epochs, seed, Path(workdir), patience=SASRec.defaults["patience"])
     rows = [
         ["recbole run_recbole pipeline", theirs["epochs"], theirs["seconds"], theirs["test_ndcg@10"]],
         ["suite SASRec (benchmark defaults)", ours["epochs"], ours["seconds"], ours["test_ndcg@10"]],
