@@ -33,4 +33,5 @@ class MADRec(DiffusionRecommender):
         sequences = super()._training_sequences(run)
         if not self.params["drop_fraction"]:
             return sequences
+        # a stream of its own, so that the training draws stay those of a run without dropping
         return drop_items(sequences, self.params["drop_fraction"], np.random.default_rng([run.seed, 1]))
