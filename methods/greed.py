@@ -8,6 +8,9 @@ Inference decodes the next block in T steps, the most confident token first, wit
 search.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 
 from methods.diffusion.recommender import COMMON_DEFAULTS, COMMON_INFERENCE, DiffusionRecommender
@@ -29,6 +32,16 @@ class GREED(DiffusionRecommender):
         "blockwise": True,
     }
     inference_defaults = {**COMMON_INFERENCE, "order": "confidence"}
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> str | None:
+        """Block-wise training runs clean and noisy copies under one block-causal mask."""
+        if params["blockwise"] and (params["attention"] != "inter-item-causal" or params["positions"] != "learned"):
+            return (
+                "blockwise: true needs attention 'inter-item-causal' and positions 'learned' "
+                f"(got {params['attention']!r} and {params['positions']!r}); set blockwise: false for other masks"
+            )
+        return None
 
     def _next_item_objective(self, tokens: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         if self.params["blockwise"]:

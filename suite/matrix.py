@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from suite.config import BenchmarkConfig, DatasetConfig, MethodConfig, Resources
+from suite.errors import ConfigError
 from suite.registry import get_method
 
 DEFAULT_VARIANT = "default"
@@ -186,6 +187,7 @@ def expand(config: BenchmarkConfig) -> list[TrialSpec]:
         base = _base_params(entry)
         for label, overrides in ablation.rows.items():
             kind, changes = _ablation_row(entry, base, label, dict(overrides))
+            _check_params(config, entry, {**base, **changes}, f"ablations.{ablation.name}")
             if kind == "variant":
                 extra_variants[entry.name].append(Variant(label, canonical_json(changes)))
             elif kind == "trial":
@@ -215,6 +217,10 @@ def _trials(
     specs = []
     for assignment in _product(entry.grid):
         params = {**base, **assignment, **overrides}
+        if not overrides:
+            for variant in variants:
+                key = f"methods.{entry.name}" + (".grid" if assignment else "")
+                _check_params(config, entry, {**params, **variant.overrides}, key)
         for seed in config.seeds:
             specs.append(
                 TrialSpec(
@@ -232,6 +238,14 @@ def _trials(
                 )
             )
     return specs
+
+
+def _check_params(config: BenchmarkConfig, entry: MethodConfig, params: dict[str, Any], key: str) -> None:
+    """A ConfigError at `key` when the method's `check_params` finds the combination unusable."""
+    check = getattr(get_method(entry.method), "check_params", None)
+    problem = check(params) if check is not None else None
+    if problem:
+        raise ConfigError(config.source, key, problem)
 
 
 def count_variants(specs: list[TrialSpec]) -> int:

@@ -30,6 +30,11 @@ class Method(Protocol):
     instance is asked to `recommend` under every inference variant of a trial. An optional
     `smoke_params` gives the overrides of a seconds-long smoke run (the automatic test).
 
+    An optional classmethod `check_params(params) -> str | None` rejects parameter
+    combinations that cannot work together. It gets each trial's full parameters (with each
+    inference variant) when the YAML is expanded; the sentence it returns becomes a config
+    error naming the YAML key.
+
     Conditional recommendation: a method whose `inference_defaults` has `condition` (the
     number of the target's SID positions given in advance) is passed the true target items
     as `targets=` by the evaluation, for every variant where `condition` is above 0.

@@ -98,3 +98,19 @@ def test_paper_specific_defaults():
     assert (greed.defaults["norm"], greed.defaults["activation"]) == ("rms", "silu")
     assert (greed.defaults["noise_low"], greed.defaults["noise_width"]) == (0.5, 0.5)
     assert greed.defaults["blockwise"] is True  # eq. 12: every item block is a training target
+
+
+def test_greed_blockwise_training_with_another_mask_is_a_config_error():
+    from suite.config import parse_config
+    from suite.errors import ConfigError
+    from suite.matrix import expand
+
+    raw = {"datasets": {"ml-100k": {}}, "methods": {"greed": {}}}
+    raw["ablations"] = {"attention": {"method": "greed", "vary": {"attention": ["inter-item-causal", "bidirectional"]}}}
+    with pytest.raises(ConfigError, match="ablations.attention: blockwise: true needs attention 'inter-item-causal'"):
+        expand(parse_config(raw, "t.yaml"))
+    raw["methods"]["greed"] = {"blockwise": False}
+    assert len(expand(parse_config(raw, "t.yaml"))) == 2
+    raw["methods"]["greed"] = {"positions": "rotary"}
+    with pytest.raises(ConfigError, match="methods.greed: .*got 'inter-item-causal' and 'rotary'"):
+        expand(parse_config({**raw, "ablations": {}}, "t.yaml"))

@@ -123,3 +123,47 @@ def test_bad_ablations(method_with_inference_axes, ablation, message):
     raw = {**ABLATIONS, "ablations": {"x": ablation}}
     with pytest.raises(ConfigError, match=message):
         parse_config(raw, "t.yaml")
+
+
+@pytest.fixture
+def method_with_a_params_check():
+    @register("test-checked")
+    class Checked:
+        defaults = {"blocks": True, "mask": "block"}
+        inference_defaults = {"beam": 10}
+
+        @classmethod
+        def check_params(cls, params):
+            if params["blocks"] and params["mask"] != "block":
+                return "blocks: true needs mask 'block'"
+            return "beam 3 is unlucky" if params["beam"] == 3 else None
+
+    yield Checked
+    registry.methods.classes.pop("test-checked")
+
+
+@pytest.mark.parametrize(
+    ("methods", "ablations", "key"),
+    [
+        ({"m": {"method": "test-checked", "mask": "full"}}, {}, "methods.m"),
+        ({"m": {"method": "test-checked", "grid": {"mask": ["block", "full"]}}}, {}, "methods.m.grid"),
+        ({"m": {"method": "test-checked", "variants": {"beam": [1, 3]}}}, {}, "methods.m"),
+        ({"m": {"method": "test-checked"}}, {"masks": {"method": "m", "vary": {"mask": ["full"]}}}, "ablations.masks"),
+        ({"m": {"method": "test-checked"}}, {"b": {"method": "m", "rows": {"r": {"beam": 3}}}}, "ablations.b"),
+    ],
+)
+def test_a_methods_params_check_fails_the_config_at_its_key(method_with_a_params_check, methods, ablations, key):
+    from suite.errors import ConfigError
+
+    cfg = parse_config({"datasets": {"ml-100k": {}}, "methods": methods, "ablations": ablations}, "t.yaml")
+    with pytest.raises(ConfigError) as raised:
+        expand(cfg)
+    assert raised.value.key == key
+    assert str(raised.value).startswith(f"t.yaml: {key}: ")
+
+
+def test_combinations_that_pass_the_check_expand(method_with_a_params_check):
+    methods = {"m": {"method": "test-checked", "variants": {"beam": [1, 10]}}}
+    ablations = {"masks": {"method": "m", "rows": {"full mask": {"blocks": False, "mask": "full"}}}}
+    specs = expand(parse_config({"datasets": {"ml-100k": {}}, "methods": methods, "ablations": ablations}, "t.yaml"))
+    assert [s.row for s in specs] == ["m", "m [full mask]"]
