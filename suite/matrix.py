@@ -21,7 +21,12 @@ def canonical_json(value: Any) -> str:
 
 
 def _label(assignment: Mapping[str, Any]) -> str:
-    return ",".join(f"{k}={v}" for k, v in assignment.items())
+    """`beam=1,order=margin`; a tokenizer shows as its name plus what differs from its defaults."""
+    from suite.tokenizers.fitting import tokenizer_label
+
+    return ",".join(
+        f"{k}={tokenizer_label(v) if k == 'tokenizer' and isinstance(v, Mapping) else v}" for k, v in assignment.items()
+    )
 
 
 @dataclass(frozen=True)

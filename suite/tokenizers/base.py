@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from suite.config import TEXT_INPUT
 from suite.registry import tokenizers
 
 
@@ -45,5 +46,12 @@ known_tokenizers = tokenizers.names
 
 
 def complete_tokenizer(config: Mapping[str, Any]) -> dict[str, Any]:
-    """`{name, **params}` with every parameter the config leaves out taken from the tokenizer's defaults."""
-    return {"name": config["name"], **get_tokenizer(config["name"]).defaults, **config}
+    """`{name, **params}` with every parameter the config leaves out taken from the tokenizer's defaults.
+
+    `input` is kept only where it is not the text embeddings, so `input: text` spelled out and
+    left out are one configuration (and configurations from before `input` keep their keys).
+    """
+    completed = {"name": config["name"], **get_tokenizer(config["name"]).defaults, **config}
+    if completed.get("input") == TEXT_INPUT:
+        del completed["input"]
+    return completed

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from suite.cache import content_hash, get_or_build
+from suite.config import TEXT_INPUT, TOKENIZER_INPUTS
+from suite.cooccurrence import cooccurrence_vectors
 from suite.data.prepare import PreparedData
 from suite.embed import embed_items
 from suite.tokenizers.base import get_tokenizer
@@ -34,18 +36,38 @@ def tokenizer_label(config: Mapping[str, Any]) -> str:
 def catalog_semantic_ids(
     data: PreparedData, encoder: str, config: Mapping[str, Any], seed: int
 ) -> tuple[SemanticIds, bool]:
-    """A catalog's SIDs; its text is only embedded for tokenizers that read embeddings."""
+    """A catalog's SIDs, fitted on the item vectors the config's `input` names (default: text).
+
+    The text is only embedded for tokenizers that read embeddings.
+    """
     if get_tokenizer(config["name"]).uses_embeddings:
-        embeddings = embed_items(data, encoder)
+        embeddings = tokenizer_input(data, encoder, config.get("input", TEXT_INPUT))
     else:
         embeddings = np.zeros((data.n_items, 1), dtype=np.float32)
     return fit_semantic_ids(embeddings, config, seed)
 
 
+def tokenizer_input(data: PreparedData, encoder: str, source: str) -> np.ndarray:
+    """`[n_items, d]`: text embeddings as encoded, or unit-length co-occurrence vectors, or both side by side."""
+    if source == TEXT_INPUT:
+        return embed_items(data, encoder)
+    behaviour = _unit_rows(cooccurrence_vectors(data))
+    if source == "cooccurrence":
+        return behaviour
+    if source == "text+cooccurrence":
+        return np.concatenate([_unit_rows(embed_items(data, encoder)), behaviour], axis=1)
+    raise ValueError(f"unknown tokenizer input {source!r} (choose from: {', '.join(TOKENIZER_INPUTS)})")
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
 def fit_semantic_ids(embeddings: np.ndarray, config: Mapping[str, Any], seed: int) -> tuple[SemanticIds, bool]:
     """Unique SIDs for every item, and whether they came from the cache."""
     cls = get_tokenizer(config["name"])
-    params = {k: v for k, v in config.items() if k != "name"}
+    params = {k: v for k, v in config.items() if k not in ("name", "input")}
     tokenizer = cls(params)
     embeddings = np.ascontiguousarray(embeddings, dtype=np.float32)
     key = content_hash(

