@@ -172,7 +172,7 @@ class _Reader:
 
     def tokenizer(self, value: Any, key: str, default_name: str | None = None) -> dict[str, Any]:
         """A tokenizer choice, `{name: rq-vae, codebook_size: 64}`, merged with its defaults."""
-        from suite.tokenizers.base import get_tokenizer, known_tokenizers
+        from suite.tokenizers.base import complete_tokenizer, get_tokenizer, known_tokenizers
 
         raw = dict(self.mapping(value, key))
         name = self.string(raw.pop("name", default_name), _join(key, "name"))
@@ -187,7 +187,7 @@ class _Reader:
                 allowed = ", ".join(["name", "input", *sorted(cls.defaults)])
                 raise self.fail(_join(key, param), f"unknown parameter of tokenizer {name!r} (allowed: {allowed})")
             params[param] = _coerce(self, cls.defaults[param], item, _join(key, param))
-        return {"name": name, **params, **({"input": source} if source != TEXT_INPUT else {})}
+        return complete_tokenizer({"name": name, **params, "input": source})
 
     def resources(self, value: Any, key: str, base: Resources) -> Resources:
         raw = self.mapping(value, key, ("cpu", "gpu"))

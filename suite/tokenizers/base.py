@@ -48,10 +48,12 @@ known_tokenizers = tokenizers.names
 def complete_tokenizer(config: Mapping[str, Any]) -> dict[str, Any]:
     """`{name, **params}` with every parameter the config leaves out taken from the tokenizer's defaults.
 
-    `input` is kept only where it is not the text embeddings, so `input: text` spelled out and
-    left out are one configuration (and configurations from before `input` keep their keys).
+    `input` is kept only where it is not the text embeddings and the tokenizer reads its
+    embeddings, so spelling out an `input` that changes nothing leaves one configuration (and
+    configurations from before `input` keep their keys).
     """
-    completed = {"name": config["name"], **get_tokenizer(config["name"]).defaults, **config}
-    if completed.get("input") == TEXT_INPUT:
-        del completed["input"]
+    cls = get_tokenizer(config["name"])
+    completed = {"name": config["name"], **cls.defaults, **config}
+    if completed.get("input") == TEXT_INPUT or not cls.uses_embeddings:
+        completed.pop("input", None)
     return completed

@@ -195,6 +195,7 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
               small-pq: {name: pq, codebook_size: 16}
               behaviour: {name: rq-kmeans, input: cooccurrence}
               text: {name: rq-kmeans, input: text}
+              codes-only: {name: random, input: cooccurrence}
             """,
             )
         )
@@ -209,6 +210,7 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
             "input": "cooccurrence",
         }
         assert "input" not in config.tokenizers["text"]  # the default, left out so keys stay as they were
+        assert "input" not in config.tokenizers["codes-only"]  # random codes read no embeddings
         assert (
             main(
                 [

@@ -106,6 +106,7 @@ def test_input_is_named_in_the_label_and_text_is_the_default(counting_tokenizer)
         {"name": "test-counting"}
     )
     completed = complete_tokenizer({"name": "test-counting", "input": "cooccurrence"})
+    assert complete_tokenizer({"name": "random", "input": "cooccurrence"}) == complete_tokenizer({"name": "random"})
     assert tokenizer_label(completed) == "test-counting(input=cooccurrence)"
 
 
