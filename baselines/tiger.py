@@ -109,7 +109,7 @@ class Tiger(MethodBase):
         "weight_decay": 0.01,
         "batch_size": 64,
         "epochs": 100,
-        "patience": 5,
+        "patience": 10,
         "decode_batch_users": 128,
         "precision": "fp32",  # bf16: autocast for training and decoding (on a GPU)
     }

@@ -36,3 +36,8 @@ def test_entry_point_plugins_are_loaded(monkeypatch):
     monkeypatch.setattr(registry, "entry_points", lambda group: [FakeEntryPoint()] if group == "suite.methods" else [])
     assert get_method("plugin-method") is Plugin
     registry.methods.classes.pop("plugin-method")
+
+
+def test_every_trained_method_stops_early_under_one_rule():
+    trained = ("sasrec", "tiger", "llada-rec", "madrec", "greed")
+    assert {get_method(name).defaults["patience"] for name in trained} == {10}
