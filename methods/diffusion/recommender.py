@@ -52,7 +52,7 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "learning_rate": 0.003,
     "weight_decay": 0.01,
     "batch_size": 64,
-    "epochs": 100,  # a cap: early stopping ends training (MADRec still improved at epoch 34 of 40)
+    "epochs": 100,  # a cap: early stopping ends training (MADRec on co-occurrence SIDs peaked at epoch 34 of 40)
     "patience": 10,  # every trained method stops after 10 epochs without a better validation NDCG@10
     "decode_batch_users": 64,
     "precision": "fp32",  # bf16: autocast for training and decoding (on a GPU)
