@@ -186,26 +186,28 @@ def expand(config: BenchmarkConfig) -> list[TrialSpec]:
     the others become trials of their own, over the same datasets and seeds.
     """
     extra_variants: dict[str, list[Variant]] = {name: [] for name in config.methods}
-    extra_trials: list[tuple[MethodConfig, str, dict[str, Any]]] = []
+    extra_trials: list[tuple[MethodConfig, str, dict[str, Any], str]] = []
     for ablation in config.ablations.values():
         entry = config.methods[ablation.method]
         base = _base_params(entry)
+        where = f"ablations.{ablation.name}"
         for label, overrides in ablation.rows.items():
             kind, changes = _ablation_row(entry, base, label, dict(overrides))
-            _check_params(config, entry, {**base, **changes}, f"ablations.{ablation.name}")
             if kind == "variant":
+                _check_params(config, entry, {**base, **changes}, where)
                 extra_variants[entry.name].append(Variant(label, canonical_json(changes)))
             elif kind == "trial":
-                extra_trials.append((entry, label, changes))
+                extra_trials.append((entry, label, changes, where))
 
     specs: list[TrialSpec] = []
     for dataset in config.datasets.values():
         for entry in config.methods.values():
             base = _base_params(entry)
             variants = _variants(entry.variants, base) + tuple(extra_variants[entry.name])
-            specs += _trials(config, dataset, entry, base, variants, "", {})
-        for entry, label, changes in extra_trials:
-            specs += _trials(config, dataset, entry, _base_params(entry), (Variant(DEFAULT_VARIANT),), label, changes)
+            specs += _trials(config, dataset, entry, base, variants, "", {}, f"methods.{entry.name}")
+        for entry, label, changes, where in extra_trials:
+            default = (Variant(DEFAULT_VARIANT),)
+            specs += _trials(config, dataset, entry, _base_params(entry), default, label, changes, where)
     unique = {spec.key: spec for spec in specs}
     return list(unique.values())
 
@@ -218,14 +220,15 @@ def _trials(
     variants: tuple[Variant, ...],
     label: str,
     overrides: dict[str, Any],
+    where: str,
 ) -> list[TrialSpec]:
+    """One spec per grid assignment and seed; `where` is the YAML key that `check_params` errors name."""
     specs = []
     for assignment in _product(entry.grid):
         params = {**base, **assignment, **overrides}
-        if not overrides:
-            for variant in variants:
-                key = f"methods.{entry.name}" + (".grid" if assignment else "")
-                _check_params(config, entry, {**params, **variant.overrides}, key)
+        key = f"{where}.grid" if assignment and not label else where
+        for variant in variants:
+            _check_params(config, entry, {**params, **variant.overrides}, key)
         for seed in config.seeds:
             specs.append(
                 TrialSpec(

@@ -150,6 +150,11 @@ def method_with_a_params_check():
         ({"m": {"method": "test-checked", "variants": {"beam": [1, 3]}}}, {}, "methods.m"),
         ({"m": {"method": "test-checked"}}, {"masks": {"method": "m", "vary": {"mask": ["full"]}}}, "ablations.masks"),
         ({"m": {"method": "test-checked"}}, {"b": {"method": "m", "rows": {"r": {"beam": 3}}}}, "ablations.b"),
+        (  # the row passes against the entry's own params, and fails on one of its grid values
+            {"m": {"method": "test-checked", "blocks": False, "grid": {"blocks": [False, True]}}},
+            {"b": {"method": "m", "rows": {"r": {"mask": "full"}}}},
+            "ablations.b",
+        ),
     ],
 )
 def test_a_methods_params_check_fails_the_config_at_its_key(method_with_a_params_check, methods, ablations, key):
