@@ -35,9 +35,7 @@ def cooccurrence_counts(sequences: list[np.ndarray], n_items: int, window: int) 
     if not rows:
         return sparse.csr_matrix((n_items, n_items))
     row, col = np.concatenate(rows), np.concatenate(cols)
-    counts = sparse.coo_matrix((np.ones(len(row)), (row, col)), shape=(n_items, n_items)).tocsr()
-    counts.sum_duplicates()
-    return counts
+    return sparse.coo_matrix((np.ones(len(row)), (row, col)), shape=(n_items, n_items)).tocsr()  # sums repeats
 
 
 def positive_pmi(counts: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -47,8 +45,7 @@ def positive_pmi(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     marginal = np.asarray(counts.sum(axis=1)).ravel()
     pmi = np.log(coo.data * total / (marginal[coo.row] * marginal[coo.col]))
     keep = pmi > 0
-    shape = counts.shape
-    return sparse.coo_matrix((pmi[keep], (coo.row[keep], coo.col[keep])), shape=shape).tocsr()
+    return sparse.coo_matrix((pmi[keep], (coo.row[keep], coo.col[keep])), shape=counts.shape).tocsr()
 
 
 def factorize(matrix: sparse.csr_matrix, dim: int, seed: int = 0) -> np.ndarray:
