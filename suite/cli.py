@@ -49,21 +49,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from suite.matrix import count_variants
+    from suite.matrix import count_variants, select_trials
     from suite.runner import run_experiment
 
     config, specs = _load(args.config, args.experiment)
+    chosen = select_trials(specs, args.rows or (), args.seeds or (), config.source)
     if args.dry_run:
-        print(_trial_table(specs))
-        print(f"{len(specs)} trials, {count_variants(specs)} variants")
+        print(_trial_table(chosen))
+        print(f"{len(chosen)} trials, {count_variants(chosen)} variants")
         return 0
     root = Path(config.results_dir) / config.experiment
     address = args.address or os.environ.get("RAY_ADDRESS")
-    outcome = run_experiment(config, specs, root, address=address, rerun=args.rerun)
+    selected = {spec.key for spec in chosen} if len(chosen) < len(specs) else None
+    outcome = run_experiment(config, specs, root, address=address, rerun=args.rerun, selected=selected)
     print((root / "leaderboard.md").read_text())
     print(
-        f"trained {outcome.trained}, skipped {outcome.skipped} complete, failed {len(outcome.failed)}; "
-        f"results in {root}"
+        f"trained {outcome.trained}, skipped {outcome.skipped} complete, failed {len(outcome.failed)}"
+        + (f", left {outcome.unselected} not selected for a later run" if outcome.unselected else "")
+        + f"; results in {root}"
     )
     if outcome.failed:
         print(f"failed trials (see {root}/trials/<key>/error.txt): {', '.join(outcome.failed)}", file=sys.stderr)
@@ -96,6 +99,16 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--address", help="join this Ray cluster (default: $RAY_ADDRESS, else a local Ray)")
     run.add_argument("--dry-run", action="store_true", help="print the expanded trial table and exit")
     run.add_argument("--rerun", action="store_true", help="recompute trials that are already complete")
+    run.add_argument(
+        "--row",
+        action="append",
+        dest="rows",
+        metavar="ROW",
+        help="run only this table row (repeatable; as --dry-run names it)",
+    )
+    run.add_argument(
+        "--seed", action="append", dest="seeds", type=int, metavar="N", help="run only this seed (repeatable)"
+    )
     run.set_defaults(handler=cmd_run)
     validate = commands.add_parser("validate", help="check a benchmark YAML and count its trials")
     validate.add_argument("config")

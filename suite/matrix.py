@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -254,6 +254,24 @@ def _check_params(config: BenchmarkConfig, entry: MethodConfig, params: dict[str
     problem = check(params) if check is not None else None
     if problem:
         raise ConfigError(config.source, key, problem)
+
+
+def select_trials(
+    specs: list[TrialSpec], rows: Sequence[str] = (), seeds: Sequence[int] = (), source: str = ""
+) -> list[TrialSpec]:
+    """The trials of the given table rows and seeds; an empty filter keeps all. Keys do not change,
+    so a later run of the whole file resumes from them."""
+    known_rows = list(dict.fromkeys(spec.row for spec in specs))
+    known_seeds = sorted({spec.seed for spec in specs})
+    for row in rows:
+        if row not in known_rows:
+            raise ConfigError(source, "--row", f"no trial row {row!r} (rows: {', '.join(known_rows)})")
+    for seed in seeds:
+        if seed not in known_seeds:
+            raise ConfigError(
+                source, "--seed", f"no trials with seed {seed} (seeds: {', '.join(map(str, known_seeds))})"
+            )
+    return [spec for spec in specs if (not rows or spec.row in rows) and (not seeds or spec.seed in seeds)]
 
 
 def count_variants(specs: list[TrialSpec]) -> int:

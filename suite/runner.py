@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ class RunOutcome:
     trained: int
     skipped: int
     failed: list[str]
+    unselected: int = 0  # pending trials outside `selected`, left for a later run
 
 
 def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) -> None:
@@ -142,8 +144,10 @@ def run_experiment(
     root: Path,
     address: str | None = None,
     rerun: bool = False,
+    selected: Collection[str] | None = None,
 ) -> RunOutcome:
-    """Run every pending trial through Ray Tune, then rebuild the report."""
+    """Run every pending trial through Ray Tune (only those whose key is in `selected`, when
+    given), then rebuild the report from every complete trial of `specs`."""
     from suite.report.build import build_report
 
     root = root.resolve()
@@ -167,16 +171,28 @@ def run_experiment(
     write_json(root / MATRIX_FILE, {"keys": [spec.key for spec in specs]})
     print(write_dataset_stats(root, stats))
 
-    pending = [spec for spec in specs if rerun or not store.is_complete(spec.key)]
-    print(f"{len(specs)} trials: {len(specs) - len(pending)} already complete, {len(pending)} to run")
+    unfinished = [spec for spec in specs if rerun or not store.is_complete(spec.key)]
+    pending = [spec for spec in unfinished if selected is None or spec.key in selected]
+    unselected = len(unfinished) - len(pending)
+    print(
+        f"{len(specs)} trials: {len(specs) - len(unfinished)} already complete, {len(pending)} to run"
+        + (f", {unselected} not selected" if unselected else "")
+    )
     if pending:
         _tune(config, pending, root, address)
     failed = [spec.key for spec in pending if not store.is_complete(spec.key)]
     build_report(root)
     manifest["finished"] = now()
-    manifest["trials"] = {"total": len(specs), "trained": len(pending) - len(failed), "failed": failed}
+    manifest["trials"] = {
+        "total": len(specs),
+        "trained": len(pending) - len(failed),
+        "failed": failed,
+        "not_selected": unselected,
+    }
     write_json(root / "manifest.json", manifest)
-    return RunOutcome(trained=len(pending) - len(failed), skipped=len(specs) - len(pending), failed=failed)
+    return RunOutcome(
+        trained=len(pending) - len(failed), skipped=len(specs) - len(unfinished), failed=failed, unselected=unselected
+    )
 
 
 def _tune(config: BenchmarkConfig, pending: list[TrialSpec], root: Path, address: str | None) -> None:

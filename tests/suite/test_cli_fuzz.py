@@ -96,3 +96,20 @@ def test_one_line_error_and_nothing_written(tmp_path, monkeypatch, capsys, yaml_
 
 def test_at_least_twenty_inputs():
     assert len(CASES) >= 20
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--row", "sasrec"], "bench.yaml: --row: no trial row 'sasrec' (rows: pop)"),
+        (["--seed", "7"], "bench.yaml: --seed: no trials with seed 7 (seeds: 0)"),
+    ],
+)
+def test_selecting_a_row_or_seed_the_file_lacks_is_one_line(tmp_path, monkeypatch, capsys, option, message):
+    monkeypatch.chdir(tmp_path)
+    Path("bench.yaml").write_text(METHODS + ML100K + "seeds: [0]\n")
+    code = main(["run", "bench.yaml", *option])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert (captured.out + captured.err).strip() == f"error: {message}"
+    assert not Path("results").exists()

@@ -2,7 +2,16 @@ import pytest
 
 import suite.registry as registry
 from suite.config import parse_config
-from suite.matrix import DEFAULT_VARIANT, AblationRow, TrialSpec, ablation_index, count_variants, expand
+from suite.errors import ConfigError
+from suite.matrix import (
+    DEFAULT_VARIANT,
+    AblationRow,
+    TrialSpec,
+    ablation_index,
+    count_variants,
+    expand,
+    select_trials,
+)
 from suite.registry import register
 
 
@@ -182,3 +191,26 @@ def test_a_tokenizer_grid_labels_rows_by_what_differs_from_the_defaults():
         "madrec [tokenizer=rq-kmeans(input=cooccurrence)]",
         "madrec [tokenizer=item-id]",
     ]
+
+
+def test_selecting_rows_and_seeds_keeps_the_trials_and_their_keys():
+    specs = expand(config({"pop": {}, "sasrec": {"grid": {"n_layers": [1, 2]}}}, seeds=(0, 1)))
+    chosen = select_trials(specs, rows=["pop", "sasrec [n_layers=2]"], seeds=[1])
+    assert [(s.row, s.seed) for s in chosen] == [("pop", 1), ("sasrec [n_layers=2]", 1)]
+    assert {s.key for s in chosen} <= {s.key for s in specs}
+    assert select_trials(specs) == specs
+    assert select_trials(specs, seeds=[0]) == [s for s in specs if s.seed == 0]
+
+
+@pytest.mark.parametrize(
+    ("rows", "seeds", "message"),
+    [
+        (["sasrec [n_layers=3]"], [], "test.yaml: --row: no trial row 'sasrec [n_layers=3]' (rows: pop, sasrec ["),
+        ([], [2], "test.yaml: --seed: no trials with seed 2 (seeds: 0, 1)"),
+    ],
+)
+def test_selecting_what_the_file_does_not_have_names_the_option(rows, seeds, message):
+    specs = expand(config({"pop": {}, "sasrec": {"grid": {"n_layers": [1, 2]}}}, seeds=(0, 1)))
+    with pytest.raises(ConfigError) as error:
+        select_trials(specs, rows=rows, seeds=seeds, source="test.yaml")
+    assert str(error.value).startswith(message)

@@ -1,5 +1,7 @@
 """Through Ray Tune end to end: the store, resume after a lost trial, and the report."""
 
+import json
+
 import pytest
 
 from suite.cli import main
@@ -57,6 +59,18 @@ def test_rerun_trains_only_the_trial_whose_summary_is_gone(finished):
     assert store.is_complete(specs[0].key)
     for key, mtime in untouched.items():
         assert store.trial_dir(key).joinpath("summary.json").stat().st_mtime_ns == mtime
+
+
+def test_a_selected_run_trains_only_the_chosen_trials_and_reports_them(local_ray, tmp_path):
+    root = tmp_path / "tiny"
+    config = parse_config(TINY, "tiny.yaml")
+    specs = expand(config)
+    chosen = [spec for spec in specs if spec.method == "pop" and spec.seed == 0]
+    outcome = run_experiment(config, specs, root, selected={spec.key for spec in chosen})
+    assert (outcome.trained, outcome.skipped, outcome.unselected) == (1, 0, 3)
+    assert Store(root).trial_keys() == [chosen[0].key]
+    assert json.loads((root / "manifest.json").read_text())["trials"]["not_selected"] == 3
+    assert "| pop" in (root / "leaderboard.md").read_text()
 
 
 def test_no_temporary_files_are_left_behind(finished):
