@@ -14,7 +14,7 @@ import pandas as pd
 
 from suite.config import EvaluationConfig
 from suite.report.collect import Collected
-from suite.report.leaderboard import Leaderboard, compare_rows
+from suite.report.leaderboard import Leaderboard, compare_rows, efficiency_frame
 
 FULL_MODEL = "full model"
 
@@ -50,4 +50,7 @@ def build_ablation_table(collected: Collected, ablation: dict[str, Any], evaluat
         users=users,
         comparisons=int(cells["p_value"].notna().sum()),
         reference=FULL_MODEL,
+        efficiency=efficiency_frame(
+            collected, {label: (where["row"], where["variant"]) for label, where in rows.items()}
+        ),
     )

@@ -36,6 +36,7 @@ def build_report(root: Path) -> str:
         collected,
         per_user=collected.per_user[~collected.per_user["row"].isin(ablation_only)],
         summaries=collected.summaries[~collected.summaries["row"].isin(ablation_only)],
+        decoding=collected.decoding[~collected.decoding["row"].isin(ablation_only)],
     )
     board = build_leaderboard(leaderboard_data, evaluation)
     markdown = write_leaderboard(root, board, evaluation, collected.failed)

@@ -16,6 +16,7 @@ from suite.store import MATRIX_FILE, Store
 class Collected:
     per_user: pd.DataFrame  # dataset, row, seed, variant, user, <metrics>
     summaries: pd.DataFrame  # one row per trial
+    decoding: pd.DataFrame  # one row per (trial, variant): dataset, row, seed, variant, users, inference_seconds
     failed: list[str]  # "key (reason)" of trials that left an error and no summary
 
 
@@ -43,7 +44,7 @@ def current_keys(root: Path) -> set[str] | None:
 def collect(root: Path) -> Collected:
     store = Store(root)
     keys = current_keys(root)
-    frames, summaries = [], []
+    frames, summaries, decoding = [], [], []
     for key in store.trial_keys():
         if keys is not None and key not in keys:
             continue
@@ -53,18 +54,18 @@ def collect(root: Path) -> Collected:
         frame.insert(1, "row", summary["row"])
         frame.insert(2, "seed", summary["seed"])
         frames.append(frame)
-        default = summary["variants"].get("default", {})
+        trial = {"key": key, "dataset": summary["dataset"], "row": summary["row"], "seed": summary["seed"]}
         summaries.append(
             {
-                "key": key,
-                "dataset": summary["dataset"],
-                "row": summary["row"],
-                "seed": summary["seed"],
+                **trial,
                 "users": summary["users"],
                 "n_parameters": summary["n_parameters"],
                 "train_seconds": summary["train_seconds"],
-                "inference_seconds": default.get("inference_seconds"),
             }
+        )
+        decoding.extend(
+            {**trial, "variant": name, "users": summary["users"], "inference_seconds": result.get("inference_seconds")}
+            for name, result in summary["variants"].items()
         )
     trials = root / "trials"
     failed = []
@@ -77,4 +78,6 @@ def collect(root: Path) -> Collected:
                 reason = error.read_text(errors="replace").strip().splitlines()
                 failed.append(f"{folder.name} ({reason[0]})" if reason else folder.name)
     per_user = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return Collected(per_user=per_user, summaries=pd.DataFrame(summaries), failed=failed)
+    return Collected(
+        per_user=per_user, summaries=pd.DataFrame(summaries), decoding=pd.DataFrame(decoding), failed=failed
+    )

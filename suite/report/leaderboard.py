@@ -8,7 +8,7 @@ before testing, and the p-values of a whole table are corrected together.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,6 +81,25 @@ def compare_rows(
     return cells
 
 
+def efficiency_frame(collected: Collected, where: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
+    """Parameters, training seconds and decoding seconds per 1,000 users of each labelled
+    (row, variant), means over seeds: dataset, row (the label), and those three columns.
+    Variants of one trial share its parameters and training time."""
+    decoding = collected.decoding.assign(
+        seconds_per_1k_users=1000 * collected.decoding["inference_seconds"] / collected.decoding["users"]
+    )
+    trials = collected.summaries[["key", "n_parameters", "train_seconds"]]
+    parts = [
+        decoding[(decoding["row"] == row) & (decoding["variant"] == variant)].assign(label=label)
+        for label, (row, variant) in where.items()
+    ]
+    columns = ["n_parameters", "train_seconds", "seconds_per_1k_users"]
+    if not parts:
+        return pd.DataFrame(columns=["dataset", "row", *columns])
+    merged = pd.concat(parts, ignore_index=True).merge(trials, on="key")
+    return merged.groupby(["dataset", "label"])[columns].mean().reset_index().rename(columns={"label": "row"})
+
+
 def build_leaderboard(collected: Collected, evaluation: EvaluationConfig, baseline: str | None = None) -> Leaderboard:
     """Methods (default variant) against each column's best, or against `baseline`."""
     frame = collected.per_user[collected.per_user["variant"] == DEFAULT_VARIANT]
@@ -89,12 +108,7 @@ def build_leaderboard(collected: Collected, evaluation: EvaluationConfig, baseli
         raise SuiteError(f"evaluation.baseline: {baseline!r} has no results (rows: {known})")
     cells = compare_rows(frame, evaluation, reference=baseline)
     summaries = collected.summaries
-    efficiency = (
-        summaries.assign(seconds_per_1k_users=1000 * summaries["inference_seconds"] / summaries["users"])
-        .groupby(["dataset", "row"])[["n_parameters", "train_seconds", "seconds_per_1k_users"]]
-        .mean()
-        .reset_index()
-    )
+    efficiency = efficiency_frame(collected, {row: (row, DEFAULT_VARIANT) for row in summaries["row"].unique()})
     select = cells[cells["metric"] == evaluation.select_metric].groupby("row")["mean"].mean()
     return Leaderboard(
         cells=cells,

@@ -80,7 +80,10 @@ def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], 
     if board.reference:
         text += f" In brackets: the relative improvement over `{board.reference}`, as in the papers' Improv. rows."
     if len(board.efficiency):
-        text += " Efficiency: parameters, training seconds and inference seconds per 1,000 users, means over seeds."
+        text += (
+            " Efficiency: parameters, training seconds and decoding seconds per 1,000 users, means over seeds;"
+            " the decoding variants of one trained model share its parameters and training time."
+        )
     if failed:
         text += f" Failed trials, not shown: {', '.join(failed)}."
     return text
