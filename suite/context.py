@@ -37,10 +37,16 @@ class TrainContext:
     tokenizer_report: dict[str, Any] | None = None
 
     def semantic_ids(self, tokenizer: Mapping[str, Any]) -> SemanticIds:
-        """The catalog's unique SIDs under `tokenizer` (cached), recorded for `summary.json`."""
+        """The catalog's unique SIDs under `tokenizer` (cached), recorded for `summary.json`.
+
+        Building them (loading the text encoder, fitting the tokenizer) draws from torch's
+        global generator; a forked one keeps the trial's own draws, its initial weights and
+        dropout, the same whether the SIDs are built here or loaded from the cache.
+        """
         from suite.tokenizers.fitting import catalog_semantic_ids, tokenizer_label
 
-        ids, _ = catalog_semantic_ids(self.data, self.encoder, tokenizer, self.seed)
+        with torch.random.fork_rng(devices=[]):
+            ids, _ = catalog_semantic_ids(self.data, self.encoder, tokenizer, self.seed)
         self.tokenizer_report = {
             "tokenizer": tokenizer_label(tokenizer),
             "config": dict(tokenizer),
