@@ -5,6 +5,8 @@ RMSNorm) and activation (GELU, ReLU or SiLU), and heads of `d_kv` dims that need
 `d_model` (T5's layout). Dropout on the attention probabilities is its own setting: on CPU it
 makes `scaled_dot_product_attention` fall off its fused path and costs ~2.7x the attention.
 Rotary positions (`Rotary`) can be applied to queries and keys instead of added embeddings.
+Self-attention can take keys and values computed earlier (`past`) for tokens before `x`, with
+`start` the position of `x`'s first token: decoding then runs only the new tokens.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ class Rotary(nn.Module):
         self.register_buffer("cos", angles.cos(), persistent=False)
         self.register_buffer("sin", angles.sin(), persistent=False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """`x` `[b, h, L, d_kv]` rotated by the angles of positions 0..L-1."""
+    def forward(self, x: torch.Tensor, start: int = 0) -> torch.Tensor:
+        """`x` `[b, h, L, d_kv]` rotated by the angles of positions start..start+L-1."""
         even, odd = x[..., 0::2], x[..., 1::2]
-        cos, sin = self.cos[: x.shape[-2]], self.sin[: x.shape[-2]]
+        cos, sin = self.cos[start : start + x.shape[-2]], self.sin[start : start + x.shape[-2]]
         return torch.stack((even * cos - odd * sin, even * sin + odd * cos), dim=-1).flatten(-2)
 
 
@@ -47,6 +49,14 @@ class Attention(nn.Module):
     def _split(self, x: torch.Tensor) -> torch.Tensor:
         return x.unflatten(-1, (self.heads, self.d_kv)).transpose(1, 2)
 
+    def keys_values(
+        self, source: torch.Tensor, rotary: Rotary | None = None, start: int = 0
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys (rotated when `rotary` is given) and values of `source`, each `[b, h, L, d_kv]`."""
+        key, value = self.key_value(source).chunk(2, dim=-1)
+        key = self._split(key)
+        return (key if rotary is None else rotary(key, start)), self._split(value)
+
     def forward(
         self,
         x: torch.Tensor,
@@ -54,17 +64,22 @@ class Attention(nn.Module):
         mask: torch.Tensor | None = None,
         causal: bool = False,
         rotary: Rotary | None = None,
+        past: tuple[torch.Tensor, torch.Tensor] | None = None,
+        start: int = 0,
     ) -> torch.Tensor:
-        """`mask` is boolean, True where a query may attend to a key, broadcast to [b, h, q, k]."""
-        source = x if context is None else context
-        key, value = self.key_value(source).chunk(2, dim=-1)
-        query, key = self._split(self.query(x)), self._split(key)
+        """`mask` is boolean, True where a query may attend to a key, broadcast to [b, h, q, k].
+
+        `past` holds keys and values of earlier tokens, placed before those of `x`."""
+        key, value = self.keys_values(x if context is None else context, rotary, start)
+        if past is not None:
+            key, value = torch.cat([past[0], key], dim=2), torch.cat([past[1], value], dim=2)
+        query = self._split(self.query(x))
         if rotary is not None:
-            query, key = rotary(query), rotary(key)
+            query = rotary(query, start)
         attended = functional.scaled_dot_product_attention(
             query,
             key,
-            self._split(value),
+            value,
             attn_mask=mask,
             dropout_p=self.dropout if self.training else 0.0,
             is_causal=causal,
@@ -106,8 +121,17 @@ class Block(nn.Module):
         memory: torch.Tensor | None = None,
         memory_mask: torch.Tensor | None = None,
         rotary: Rotary | None = None,
+        past: tuple[torch.Tensor, torch.Tensor] | None = None,
+        start: int = 0,
     ) -> torch.Tensor:
-        x = x + self.dropout(self.self_attention(self.self_norm(x), mask=mask, causal=causal, rotary=rotary))
+        attended = self.self_attention(
+            self.self_norm(x), mask=mask, causal=causal, rotary=rotary, past=past, start=start
+        )
+        x = x + self.dropout(attended)
         if self.cross_attention is not None:
             x = x + self.dropout(self.cross_attention(self.cross_norm(x), context=memory, mask=memory_mask))
         return x + self.dropout(self.feed_forward(self.ff_norm(x)))
+
+    def keys_values(self, x: torch.Tensor, rotary: Rotary | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The self-attention keys and values this block computes for `x`: what `past` takes later."""
+        return self.self_attention.keys_values(self.self_norm(x), rotary)

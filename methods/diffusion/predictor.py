@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -9,6 +11,15 @@ from methods.diffusion.masks import attention_mask, blockwise_mask
 from suite.nn import NORMS, Block, Rotary
 
 POSITIONS = ("learned", "rotary")
+
+
+@dataclass
+class HistoryCache:
+    """Each layer's self-attention keys and values of a batch of histories, and which history
+    tokens are not padding (`MaskPredictor.history_cache`)."""
+
+    layers: list[tuple[torch.Tensor, torch.Tensor]]
+    keys: torch.Tensor
 
 
 class MaskPredictor(nn.Module):
@@ -20,6 +31,10 @@ class MaskPredictor(nn.Module):
     The sequence is `items` items of `m` tokens each, the target item last. The structural
     attention mask (`attention`) is combined with a padding mask; every token may attend to
     itself, so padding rows stay defined. The output layer is tied to the token embedding.
+
+    Under a mask where no history token attends to the target item (`causal`,
+    `inter-item-causal`: `caches_history`), decoding computes the history once per user
+    (`history_cache`) and then runs only the target's tokens on each pass (`target_states`).
     """
 
     def __init__(
@@ -64,7 +79,33 @@ class MaskPredictor(nn.Module):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """Hidden states `[b, items * m, d]`."""
         structure = attention_mask(self.attention, self.items, self.m).to(tokens.device)
-        return self._encode(self._embed(tokens), tokens != 0, structure)
+        return self._encode(self._embed(tokens), self._visible(structure, tokens != 0))
+
+    @property
+    def caches_history(self) -> bool:
+        """Whether history states are independent of the target item under this attention mask."""
+        history = (self.items - 1) * self.m
+        return not bool(attention_mask(self.attention, self.items, self.m)[:history, history:].any())
+
+    def history_cache(self, history: torch.Tensor) -> HistoryCache:
+        """Every layer's keys and values of `history` (`[b, (items - 1) * m]` tokens), computed once."""
+        if not self.caches_history:
+            raise ValueError(f"attention {self.attention!r} lets history tokens see the target: nothing to cache")
+        length = history.shape[1]
+        structure = attention_mask(self.attention, self.items, self.m)[:length, :length].to(history.device)
+        keys = history != 0
+        layers: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._encode(self._embed(history), self._visible(structure, keys), collect=layers)
+        return HistoryCache(layers, keys)
+
+    def target_states(self, cache: HistoryCache, rows: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Hidden states `[n, m, d]` of `target` (`[n, m]` tokens) after history `rows` of `cache`:
+        equal to the last `m` states of `forward` on the whole sequence."""
+        start = cache.keys.shape[1]
+        structure = attention_mask(self.attention, self.items, self.m)[start:].to(target.device)
+        visible = self._visible(structure, torch.cat([cache.keys[rows], target != 0], dim=1), start)
+        past = [(key[rows], value[rows]) for key, value in cache.layers]
+        return self._encode(self._embed(target, start), visible, start, past)
 
     def blockwise(self, clean: torch.Tensor, noisy: torch.Tensor) -> torch.Tensor:
         """Hidden states `[b, items * m, d]` of `noisy`, each item denoised from the clean items before it.
@@ -76,22 +117,41 @@ class MaskPredictor(nn.Module):
             raise ValueError("blockwise training needs attention 'inter-item-causal' and learned positions")
         structure = blockwise_mask(self.items, self.m).to(clean.device)
         x = torch.cat([self._embed(clean), self._embed(noisy)], dim=1)
-        hidden = self._encode(x, torch.cat([clean != 0, noisy != 0], dim=1), structure)
+        hidden = self._encode(x, self._visible(structure, torch.cat([clean != 0, noisy != 0], dim=1)))
         return hidden[:, clean.shape[1] :]
 
-    def _embed(self, tokens: torch.Tensor) -> torch.Tensor:
+    def _embed(self, tokens: torch.Tensor, start: int = 0) -> torch.Tensor:
+        """Embeddings of `tokens` standing at sequence positions start, start + 1, ..."""
         x = self.token(tokens)
         if self.rotary is None:
-            x = x + self.recency(self.recency_index) + self.position(self.position_index)
+            span = slice(start, start + tokens.shape[1])
+            x = x + self.recency(self.recency_index[span]) + self.position(self.position_index[span])
         return x
 
-    def _encode(self, x: torch.Tensor, keys: torch.Tensor, structure: torch.Tensor) -> torch.Tensor:
-        """The blocks under `structure` restricted to non-padding `keys`; every token sees itself."""
-        itself = torch.eye(x.shape[1], dtype=torch.bool, device=x.device)
-        mask = (structure & keys[:, None, :]) | itself
+    @staticmethod
+    def _visible(structure: torch.Tensor, keys: torch.Tensor, start: int = 0) -> torch.Tensor:
+        """`[b, q, k]`: `structure` (`[q, k]`, queries at positions start..) restricted to the
+        non-padding `keys` (`[b, k]`); every token sees itself, so padding rows stay defined."""
+        queries = start + torch.arange(structure.shape[0], device=keys.device)
+        itself = queries[:, None] == torch.arange(keys.shape[1], device=keys.device)[None]
+        return (structure & keys[:, None, :]) | itself
+
+    def _encode(
+        self,
+        x: torch.Tensor,
+        visible: torch.Tensor,
+        start: int = 0,
+        past: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
+        collect: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
+    ) -> torch.Tensor:
+        """The blocks under `visible`, after each layer's `past` keys and values when given;
+        `collect` receives each layer's keys and values of `x`."""
         x = self.dropout(x)
-        for block in self.blocks:
-            x = block(x, mask=mask[:, None], rotary=self.rotary)
+        for index, block in enumerate(self.blocks):
+            if collect is not None:
+                collect.append(block.keys_values(x, self.rotary))
+            layer_past = None if past is None else past[index]
+            x = block(x, mask=visible[:, None], rotary=self.rotary, past=layer_past, start=start)
         return self.norm(x)
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:

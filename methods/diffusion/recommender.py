@@ -7,7 +7,8 @@ per user and epoch. Two objectives can be weighted:
 - `sequence_weight`: the tokens of every item, history and target, are masked
   (LLaDA-Rec's L_his, MADRec's whole-sequence masking, GREED's block diffusion).
 Mask rates are t ~ U(noise_low, noise_low + noise_width]. Inference masks the target item
-and decodes it with `methods.diffusion.decoding` under `order`, `steps` (0 = m) and `beam`.
+and decodes it with `methods.diffusion.decoding` under `order`, `steps` (0 = m) and `beam`;
+under a mask that keeps the history from seeing the target, the history runs once per user.
 `condition: n` (GREED's conditional recommendation) gives the first n codes of the true
 target in advance and decodes the rest.
 """
@@ -82,6 +83,9 @@ SMOKE = {
 class DiffusionRecommender(MethodBase):
     choices = COMMON_CHOICES
     smoke_params = SMOKE
+    # Decode from per-user history keys and values where the attention mask allows it
+    # (`MaskPredictor.caches_history`); False runs the whole sequence on every pass, the reference.
+    cache_history = True
 
     def fit(self, run: TrainContext) -> None:
         p = self.params
@@ -206,10 +210,15 @@ class DiffusionRecommender(MethodBase):
             torch.arange(width, device=self.device)[None] >= torch.tensor(self.vocab.sizes, device=self.device)[:, None]
         )
 
+        cache = self.model.history_cache(history) if self.cache_history and self.model.caches_history else None
+
         def score(codes: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
-            codes = codes.to(self.device)
+            codes, users = codes.to(self.device), users.to(self.device)
             target = torch.where(codes >= 0, codes + offsets, torch.full_like(codes, self.vocab["mask"]))
-            hidden = self.model(torch.cat([history[users.to(self.device)], target], dim=1))[:, -m:]
+            if cache is None:
+                hidden = self.model(torch.cat([history[users], target], dim=1))[:, -m:]
+            else:
+                hidden = self.model.target_states(cache, users, target)
             log_probs = self.model.logits(hidden).float().log_softmax(-1)  # over the whole vocabulary
             picked = log_probs.gather(2, index.clamp(max=log_probs.shape[-1] - 1)[None].expand(len(codes), -1, -1))
             return picked.masked_fill(beyond[None], float("-inf")).cpu()

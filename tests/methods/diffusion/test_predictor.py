@@ -35,3 +35,30 @@ def test_blockwise_pass_needs_block_causal_attention_and_learned_positions(atten
     tokens = torch.ones(1, ITEMS * M, dtype=torch.long)
     with pytest.raises(ValueError, match="blockwise training needs attention 'inter-item-causal'"):
         predictor(attention, positions).blockwise(tokens, tokens)
+
+
+@pytest.mark.parametrize("positions", ["learned", "rotary"])
+@pytest.mark.parametrize("attention", ["causal", "inter-item-causal"])
+def test_target_states_from_the_history_cache_equal_the_whole_sequence_pass(attention, positions):
+    """Decoding's shortcut: the target's states after cached history keys and values are the
+    last m states of one pass over history and target, padding included, for any row mapping."""
+    model = predictor(attention, positions)
+    history = torch.tensor([[0, 0, 4, 5], [2, 3, 4, 5], [0, 0, 0, 0]])  # padding: one item, every item
+    rows = torch.tensor([1, 0, 0, 2, 1])  # beams: several per user, in any order
+    target = torch.tensor([[MASK, MASK], [6, MASK], [MASK, 7], [8, 9], [MASK, 9]])
+    with torch.no_grad():
+        cached = model.target_states(model.history_cache(history), rows, target)
+        whole = model(torch.cat([history[rows], target], dim=1))[:, -M:]
+    torch.testing.assert_close(cached, whole, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("attention", "caches"),
+    [("causal", True), ("inter-item-causal", True), ("bidirectional", False), ("intra-item-causal", False)],
+)
+def test_history_is_cached_only_where_history_tokens_never_see_the_target(attention, caches):
+    model = predictor(attention)
+    assert model.caches_history is caches
+    if not caches:
+        with pytest.raises(ValueError, match="lets history tokens see the target"):
+            model.history_cache(torch.ones(1, (ITEMS - 1) * M, dtype=torch.long))
