@@ -2,8 +2,8 @@
 
 The leaderboard compares every method with each column's best (or, with `baseline:`, with
 that method, adding the relative improvement as the papers' "Improv." rows do); ablation
-tables compare every row with the full model. Per-user values are averaged over seeds
-before testing, and the p-values of a whole table are corrected together.
+tables compare every row with the full model. Per-user values are averaged over the seeds
+both rows of a test have, and the p-values of a whole table are corrected together.
 """
 
 from __future__ import annotations
@@ -34,6 +34,16 @@ class Leaderboard:
     efficiency: pd.DataFrame = field(default_factory=pd.DataFrame)  # dataset, row, params, train s, s/1k users
 
 
+def paired_users(part: pd.DataFrame, metric: str, row: str, against: str) -> pd.DataFrame:
+    """Per-user `metric` of `row` and `against` (columns), each averaged over the seeds both
+    rows have: a row with fewer seeds is tested against the same seeds of the other."""
+    seeds = part.groupby("row")["seed"].unique()
+    common = set(seeds[row]) & set(seeds[against])
+    shared = part[part["row"].isin([row, against]) & part["seed"].isin(common)]
+    users = shared.groupby(["user", "row"])[metric].mean().unstack("row")
+    return users.reindex(columns=[row, against]).dropna()
+
+
 def compare_rows(
     frame: pd.DataFrame, evaluation: EvaluationConfig, reference: str | None = None, untested: Collection[str] = ()
 ) -> pd.DataFrame:
@@ -41,8 +51,9 @@ def compare_rows(
 
     `frame` holds per-user values (dataset, row, seed, user, <metrics>). The reference is the
     named row, or each column's best when None; `untested` rows (the reference under another
-    name) are not tested. `improvement` is the relative gain over the reference's mean. The
-    p-values are corrected together with `evaluation.correction`.
+    name) are not tested. Each test pairs the seeds both rows have (`paired_users`).
+    `improvement` is the relative gain over the reference's mean. The p-values are corrected
+    together with `evaluation.correction`.
     """
     records = []
     for dataset, part in frame.groupby("dataset", sort=True):
@@ -51,13 +62,13 @@ def compare_rows(
             means = per_seed[metric].groupby("row").mean().sort_values(ascending=False, kind="stable")
             stds = per_seed[metric].groupby("row").std(ddof=1)
             seeds = per_seed[metric].groupby("row").size()
-            users = part.groupby(["user", "row"])[metric].mean().unstack("row")
             against = reference if reference is not None else means.index[0]
             for place, (row, mean) in enumerate(means.items(), start=1):
                 p = np.nan
-                if row != against and row not in untested and against in users:
-                    pair = users[[row, against]].dropna()
-                    p = paired_test(pair[row].to_numpy(), pair[against].to_numpy(), evaluation.test)
+                if row != against and row not in untested and against in means.index:
+                    pair = paired_users(part, metric, row, against)
+                    if len(pair):
+                        p = paired_test(pair[row].to_numpy(), pair[against].to_numpy(), evaluation.test)
                 base = means.get(against, np.nan)
                 records.append(
                     {

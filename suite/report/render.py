@@ -74,8 +74,8 @@ def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], 
     text = (
         f"Mean over seeds (± std where there are several). Bold: best; underlined: second. "
         f"† marks a cell that differs from {against} by a paired {evaluation.test} test on per-user "
-        f"values (averaged over seeds first), {evaluation.correction} correction over the {board.comparisons} "
-        f"comparisons of this table, alpha = {evaluation.alpha}. Users: {users}."
+        f"values (averaged over the seeds both rows have), {evaluation.correction} correction over the "
+        f"{board.comparisons} comparisons of this table, alpha = {evaluation.alpha}. Users: {users}."
     )
     if board.reference:
         text += f" In brackets: the relative improvement over `{board.reference}`, as in the papers' Improv. rows."
@@ -84,6 +84,10 @@ def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], 
             " Efficiency: parameters, training seconds and decoding seconds per 1,000 users, means over seeds;"
             " the decoding variants of one trained model share its parameters and training time."
         )
+    seeds = board.cells.groupby("row")["seeds"].max()
+    if seeds.nunique() > 1:
+        fewer = ", ".join(f"{row} ({n})" for row, n in seeds.items() if n < seeds.max())
+        text += f" Rows with fewer seeds: {fewer}; their tests pair only the seeds both rows have."
     if failed:
         text += f" Failed trials, not shown: {', '.join(failed)}."
     return text

@@ -9,6 +9,7 @@ from suite.errors import SuiteError
 from suite.report.build import build_report
 from suite.report.collect import collect
 from suite.report.leaderboard import build_leaderboard
+from suite.report.render import footer
 from suite.store import Store, write_json
 
 METRICS = ("recall@1", "recall@5", "recall@10", "ndcg@5", "ndcg@10")
@@ -98,3 +99,24 @@ def test_trials_of_an_earlier_configuration_are_left_out(store):
     write_json(store.root / "matrix.json", {"keys": ["strong-0", "strong-1", "weak-0", "weak-1"]})
     markdown = build_report(store.root)
     assert "| strong" in markdown and "| weak" in markdown and "| close" not in markdown
+
+
+def test_a_row_with_fewer_seeds_is_tested_on_the_seeds_it_shares(tmp_path):
+    """`partial` (seed 0 only) repeats `full`'s seed 0 user for user; `full`'s seed 1 differs.
+    Against the two-seed average it would differ for most users; on the shared seed it is equal."""
+    store = Store(tmp_path)
+    seed0 = np.arange(USERS) % 2 == 0
+    add_trial(store, "full", 0, seed0)
+    add_trial(store, "full", 1, np.arange(USERS) % 10 == 0)
+    add_trial(store, "partial", 0, seed0)
+    add_trial(store, "elsewhere", 2, seed0)  # no seed in common with `full`: not tested
+    write_json(tmp_path / "evaluation.json", {"metrics": list(METRICS), "ks": [1, 5, 10]})
+    evaluation = EvaluationConfig()
+    board = build_leaderboard(collect(store.root), evaluation, baseline="full")
+    cells = board.cells.set_index(["row", "metric"])
+    assert cells.loc[("partial", "ndcg@10"), "p_value"] == 1.0
+    assert cells.loc[("partial", "ndcg@10"), "mean"] == pytest.approx(0.5)
+    assert cells.loc[("full", "ndcg@10"), "mean"] == pytest.approx(0.3)
+    assert np.isnan(cells.loc[("elsewhere", "ndcg@10"), "p_value"])
+    assert board.comparisons == len(METRICS)
+    assert "Rows with fewer seeds: elsewhere (1), partial (1); their tests pair only" in footer(board, evaluation, [])
