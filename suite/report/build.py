@@ -52,6 +52,9 @@ def build_report(root: Path) -> str:
         if table.cells.empty:
             continue
         note = footer(table, evaluation, [], reference="the full model")
+        pending = [label for label in ablation["rows"] if label not in table.rows]
+        if pending:
+            note += f" No results yet: {', '.join(pending)}."
         write_table(root / "ablations", name, table, evaluation, note)
         method = ablation["method"]
         figure = root / "figures" / f"ablation-{name}.png"

@@ -133,3 +133,11 @@ def test_an_ablation_without_results_yet_is_skipped(store):
     build_report(store.root)
     assert (store.root / "ablations" / "loss.md").is_file()
     assert not (store.root / "ablations" / "later.md").exists()
+
+
+def test_an_ablation_table_names_its_rows_without_results_yet(store):
+    rows = {**ABLATIONS["loss"]["rows"], "w/o L_next": {"row": "diff [w/o L_next]", "variant": "default"}}
+    write_json(store.root / "ablations.json", {**ABLATIONS, "loss": {**ABLATIONS["loss"], "rows": rows}})
+    build_report(store.root)
+    assert "No results yet: w/o L_next." in (store.root / "ablations" / "loss.md").read_text()
+    assert "No results yet" not in (store.root / "ablations" / "steps.md").read_text()
