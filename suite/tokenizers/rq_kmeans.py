@@ -12,7 +12,8 @@ from suite.tokenizers.networks import kmeans
 class ResidualKMeans(Tokenizer):
     # Paper: 3 levels x 256 codes + dedup, kept here. On ML-100K's 1,682 items smaller codebooks
     # collide far more (32: 31%, 128: 23%, 256: 4% of items), as shared residual codebooks
-    # separate near-identical item texts poorly.
+    # separate near-identical item texts poorly. On co-occurrence vectors 64 codes collide on 15%
+    # (32: 35%); benchmark.yaml's MADRec uses 64, where 256 leaves each code ~7 items to learn from.
     defaults = {"levels": 3, "codebook_size": 256, "iterations": 25}
 
     def fit(self, embeddings: np.ndarray, seed: int) -> Codes:
