@@ -65,13 +65,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     print((root / "leaderboard.md").read_text())
     print(
         f"trained {outcome.trained}, skipped {outcome.skipped} complete, failed {len(outcome.failed)}"
+        + (f", interrupted {len(outcome.interrupted)} (a rerun resumes them)" if outcome.interrupted else "")
         + (f", left {outcome.unselected} not selected for a later run" if outcome.unselected else "")
         + f"; results in {root}"
     )
     if outcome.failed:
         print(f"failed trials (see {root}/trials/<key>/error.txt): {', '.join(outcome.failed)}", file=sys.stderr)
         return 1
-    return 0
+    return 1 if outcome.interrupted else 0
 
 
 def cmd_tokenizers(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import re
 import sys
 import traceback
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,10 @@ RAY_ENVIRONMENT = {
 class RunOutcome:
     trained: int
     skipped: int
-    failed: list[str]
+    failed: list[str]  # keys of trials that raised and left an error.txt
     unselected: int = 0  # pending trials outside `selected`, left for a later run
+    # stopped with no error recorded (Ctrl-C): a rerun runs them
+    interrupted: list[str] = field(default_factory=list)
 
 
 def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) -> None:
@@ -180,18 +182,25 @@ def run_experiment(
     )
     if pending:
         _tune(config, pending, root, address)
-    failed = [spec.key for spec in pending if not store.is_complete(spec.key)]
+    unfinished_keys = [spec.key for spec in pending if not store.is_complete(spec.key)]
+    failed = [key for key in unfinished_keys if (store.trial_dir(key) / ERROR_FILE).exists()]
+    interrupted = [key for key in unfinished_keys if key not in failed]
     build_report(root)
     manifest["finished"] = now()
     manifest["trials"] = {
         "total": len(specs),
-        "trained": len(pending) - len(failed),
+        "trained": len(pending) - len(unfinished_keys),
         "failed": failed,
+        "interrupted": interrupted,
         "not_selected": unselected,
     }
     write_json(root / "manifest.json", manifest)
     return RunOutcome(
-        trained=len(pending) - len(failed), skipped=len(specs) - len(unfinished), failed=failed, unselected=unselected
+        trained=len(pending) - len(unfinished_keys),
+        skipped=len(specs) - len(unfinished),
+        failed=failed,
+        unselected=unselected,
+        interrupted=interrupted,
     )
 
 
@@ -219,5 +228,13 @@ def _tune(config: BenchmarkConfig, pending: list[TrialSpec], root: Path, address
             verbose=1,
         ),
     )
-    tuner.fit()
+    results = tuner.fit()
     sys.stdout.flush()
+    store = Store(root)
+    for result in results:
+        spec = by_label[result.config["trial"]]
+        error_file = store.trial_dir(spec.key) / ERROR_FILE
+        if result.error is not None and not store.is_complete(spec.key) and not error_file.exists():
+            # The worker died without running the trainable's except clause (killed, crashed).
+            reason = f"the trial's worker process died: {failure_reason(result.error)}"
+            write_text(error_file, f"{reason}\n\n{result.error!r}\n")

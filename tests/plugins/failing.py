@@ -1,7 +1,9 @@
-"""A test-only method that fails on purpose: `mode` raise, nan (loss) or oom; each attempt is counted."""
+"""A test-only method that fails on purpose: `mode` raise, nan (loss), oom or crash (the worker
+process exits at once, as if killed); each attempt is counted."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ from suite.training import train_with_early_stopping
 @register("failing")
 class Failing(MethodBase):
     defaults = {"mode": "raise", "attempts_file": ""}
-    choices = {"mode": ("raise", "nan", "oom")}
+    choices = {"mode": ("raise", "nan", "oom", "crash")}
 
     def fit(self, run: TrainContext) -> None:
         if self.params["attempts_file"]:
@@ -25,6 +27,8 @@ class Failing(MethodBase):
         mode = self.params["mode"]
         if mode == "raise":
             raise RuntimeError("injected failure")
+        if mode == "crash":
+            os._exit(1)
         if mode == "oom":
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         self.model = torch.nn.Linear(1, 1)

@@ -34,6 +34,7 @@ def swept(tmp_path_factory):
                 "broken": {"method": "failing", "mode": "raise", "attempts_file": str(attempts)},
                 "diverging": {"method": "failing", "mode": "nan"},
                 "hungry": {"method": "failing", "mode": "oom"},
+                "crashing": {"method": "failing", "mode": "crash"},
             },
         },
         "faults.yaml",
@@ -49,7 +50,7 @@ def swept(tmp_path_factory):
 
 def test_the_rest_of_the_sweep_completes(swept):
     folder, outcome, _ = swept
-    assert outcome.trained == 1 and len(outcome.failed) == 3
+    assert outcome.trained == 1 and len(outcome.failed) == 4 and outcome.interrupted == []
     assert "| pop" in (folder / "results" / "leaderboard.md").read_text()
 
 
@@ -65,11 +66,13 @@ def test_failures_keep_a_traceback_and_say_why(swept):
     assert reasons[0] == "RuntimeError: injected failure"
     assert reasons[1].startswith("loss is nan at epoch 1")
     assert reasons[2].startswith("out of memory (OutOfMemoryError): lower batch_size")
-    assert all("Traceback (most recent call last)" in text for text in errors.values())
+    assert reasons[3].startswith("the trial's worker process died: ")
+    assert sum("Traceback (most recent call last)" in text for text in errors.values()) == 3
 
 
 def test_the_report_lists_failed_trials_and_never_shows_them(swept):
     folder, _, _ = swept
     markdown = (folder / "results" / "leaderboard.md").read_text()
     assert "Failed trials, not shown:" in markdown and "injected failure" in markdown
-    assert "| broken" not in markdown and "| diverging" not in markdown and "| hungry" not in markdown
+    assert "worker process died" in markdown
+    assert not any(f"| {row}" in markdown for row in ("broken", "diverging", "hungry", "crashing"))
