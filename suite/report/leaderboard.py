@@ -47,7 +47,8 @@ def paired_users(part: pd.DataFrame, metric: str, row: str, against: str) -> pd.
 def compare_rows(
     frame: pd.DataFrame, evaluation: EvaluationConfig, reference: str | None = None, untested: Collection[str] = ()
 ) -> pd.DataFrame:
-    """One record per (dataset, row, metric): mean and std over seeds, place, p-value against the reference.
+    """One record per (dataset, row, metric): mean and std over seeds, place (1 = best; rows with
+    equal means share it), p-value against the reference.
 
     `frame` holds per-user values (dataset, row, seed, user, <metrics>). The reference is the
     named row, or each column's best when None; `untested` rows (the reference under another
@@ -63,7 +64,8 @@ def compare_rows(
             stds = per_seed[metric].groupby("row").std(ddof=1)
             seeds = per_seed[metric].groupby("row").size()
             against = reference if reference is not None else means.index[0]
-            for place, (row, mean) in enumerate(means.items(), start=1):
+            places = means.rank(method="dense", ascending=False).astype(int)  # equal means share a place
+            for row, mean in means.items():
                 p = np.nan
                 if row != against and row not in untested and against in means.index:
                     pair = paired_users(part, metric, row, against)
@@ -78,7 +80,7 @@ def compare_rows(
                         "mean": float(mean),
                         "std": float(stds[row]) if seeds[row] > 1 else np.nan,
                         "seeds": int(seeds[row]),
-                        "place": place,
+                        "place": int(places[row]),
                         "p_value": p,
                         "improvement": (mean - base) / base if base else np.nan,
                     }

@@ -120,3 +120,18 @@ def test_a_row_with_fewer_seeds_is_tested_on_the_seeds_it_shares(tmp_path):
     assert np.isnan(cells.loc[("elsewhere", "ndcg@10"), "p_value"])
     assert board.comparisons == len(METRICS)
     assert "Rows with fewer seeds: elsewhere (1), partial (1); their tests pair only" in footer(board, evaluation, [])
+
+
+def test_rows_with_equal_means_share_their_place(tmp_path):
+    """An ablation row that is the full model under another name must not be ranked below it."""
+    store = Store(tmp_path)
+    best = np.arange(USERS) % 2 == 0
+    add_trial(store, "model", 0, best)
+    add_trial(store, "model renamed", 0, best)
+    add_trial(store, "worse", 0, np.arange(USERS) % 4 == 0)
+    write_json(tmp_path / "evaluation.json", {"metrics": list(METRICS), "ks": [1, 5, 10]})
+    cells = build_leaderboard(collect(store.root), EvaluationConfig()).cells.set_index(["row", "metric"])
+    places = {row: cells.loc[(row, "ndcg@10"), "place"] for row in ("model", "model renamed", "worse")}
+    assert places == {"model": 1, "model renamed": 1, "worse": 2}
+    markdown = build_report(store.root)
+    assert markdown.count("**0.5000**") == len(METRICS) * 2 and "<u>0.2500</u>" in markdown
