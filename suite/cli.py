@@ -62,7 +62,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     address = args.address or os.environ.get("RAY_ADDRESS")
     selected = {spec.key for spec in chosen} if len(chosen) < len(specs) else None
     outcome = run_experiment(config, specs, root, address=address, rerun=args.rerun, selected=selected)
-    print((root / "leaderboard.md").read_text())
+    if outcome.trained + outcome.skipped:
+        print((root / "leaderboard.md").read_text())
     print(
         f"trained {outcome.trained}, skipped {outcome.skipped} complete, failed {len(outcome.failed)}"
         + (f", interrupted {len(outcome.interrupted)} (a rerun resumes them)" if outcome.interrupted else "")

@@ -149,7 +149,7 @@ def run_experiment(
     selected: Collection[str] | None = None,
 ) -> RunOutcome:
     """Run every pending trial through Ray Tune (only those whose key is in `selected`, when
-    given), then rebuild the report from every complete trial of `specs`."""
+    given), then rebuild the report from every complete trial of `specs`, if any."""
     from suite.report.build import build_report
 
     root = root.resolve()
@@ -185,7 +185,8 @@ def run_experiment(
     unfinished_keys = [spec.key for spec in pending if not store.is_complete(spec.key)]
     failed = [key for key in unfinished_keys if (store.trial_dir(key) / ERROR_FILE).exists()]
     interrupted = [key for key in unfinished_keys if key not in failed]
-    build_report(root)
+    if any(store.is_complete(spec.key) for spec in specs):
+        build_report(root)
     manifest["finished"] = now()
     manifest["trials"] = {
         "total": len(specs),

@@ -39,28 +39,39 @@ def swept(tmp_path_factory):
         },
         "faults.yaml",
     )
+    alone = parse_config(
+        {
+            "experiment": "alone",
+            "seeds": [0],
+            "max_failures": 0,
+            "datasets": {"ml-100k": {"max_users": 30, "history": 10}},
+            "methods": {"broken": {"method": "failing", "mode": "raise"}},
+        },
+        "alone.yaml",
+    )
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
     try:
         outcome = run_experiment(config, expand(config), folder / "results")
+        nothing_complete = run_experiment(alone, expand(alone), folder / "alone")
     finally:
         ray.shutdown()
         os.environ.pop("SUITE_PLUGINS")
-    return folder, outcome, attempts
+    return folder, outcome, attempts, nothing_complete
 
 
 def test_the_rest_of_the_sweep_completes(swept):
-    folder, outcome, _ = swept
+    folder, outcome, _, _ = swept
     assert outcome.trained == 1 and len(outcome.failed) == 4 and outcome.interrupted == []
     assert "| pop" in (folder / "results" / "leaderboard.md").read_text()
 
 
 def test_a_raising_trial_is_retried_max_failures_times(swept):
-    _, _, attempts = swept
+    _, _, attempts, _ = swept
     assert attempts.read_text().count("attempt") == 3  # the first try and two retries
 
 
 def test_failures_keep_a_traceback_and_say_why(swept):
-    folder, outcome, _ = swept
+    folder, outcome, _, _ = swept
     errors = {key: (folder / "results" / "trials" / key / "error.txt").read_text() for key in outcome.failed}
     reasons = sorted(text.splitlines()[0] for text in errors.values())
     assert reasons[0] == "RuntimeError: injected failure"
@@ -71,8 +82,15 @@ def test_failures_keep_a_traceback_and_say_why(swept):
 
 
 def test_the_report_lists_failed_trials_and_never_shows_them(swept):
-    folder, _, _ = swept
+    folder, _, _, _ = swept
     markdown = (folder / "results" / "leaderboard.md").read_text()
     assert "Failed trials, not shown:" in markdown and "injected failure" in markdown
     assert "worker process died" in markdown
     assert not any(f"| {row}" in markdown for row in ("broken", "diverging", "hungry", "crashing"))
+
+
+def test_a_sweep_where_every_trial_fails_still_ends_with_its_list(swept):
+    folder, _, _, outcome = swept
+    assert (outcome.trained, len(outcome.failed)) == (0, 1)
+    assert (folder / "alone" / "trials" / outcome.failed[0] / "error.txt").is_file()
+    assert not (folder / "alone" / "leaderboard.md").exists()  # no table from nothing
