@@ -3,7 +3,7 @@
 recbole's own pipeline turns every prefix of a sequence into a training example. Here each
 training sequence is cut into overlapping windows of `history` items; one forward pass
 predicts the next item at every position under the causal mask, and each target is counted
-once, at a position with at least `(1 - window_overlap) * history` items of context where
+once, at a position with at least `window_overlap * history` items of context where
 the sequence is long enough. The loss is cross-entropy over all items, as recbole's CE.
 """
 
