@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     address = args.address or os.environ.get("RAY_ADDRESS")
     selected = {spec.key for spec in chosen} if len(chosen) < len(specs) else None
     outcome = run_experiment(config, specs, root, address=address, rerun=args.rerun, selected=selected)
-    if outcome.trained + outcome.skipped:
+    if outcome.reported:
         print((root / "leaderboard.md").read_text())
     print(
         f"trained {outcome.trained}, skipped {outcome.skipped} complete, failed {len(outcome.failed)}"

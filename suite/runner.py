@@ -40,6 +40,7 @@ class RunOutcome:
     unselected: int = 0  # pending trials outside `selected`, left for a later run
     # stopped with no error recorded (Ctrl-C): a rerun runs them
     interrupted: list[str] = field(default_factory=list)
+    reported: bool = False  # whether the tables were rebuilt: only when a trial of the matrix is complete
 
 
 def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) -> None:
@@ -185,7 +186,8 @@ def run_experiment(
     unfinished_keys = [spec.key for spec in pending if not store.is_complete(spec.key)]
     failed = [key for key in unfinished_keys if (store.trial_dir(key) / ERROR_FILE).exists()]
     interrupted = [key for key in unfinished_keys if key not in failed]
-    if any(store.is_complete(spec.key) for spec in specs):
+    reported = any(store.is_complete(spec.key) for spec in specs)
+    if reported:
         build_report(root)
     manifest["finished"] = now()
     manifest["trials"] = {
@@ -202,6 +204,7 @@ def run_experiment(
         failed=failed,
         unselected=unselected,
         interrupted=interrupted,
+        reported=reported,
     )
 
 

@@ -61,7 +61,7 @@ def swept(tmp_path_factory):
 
 def test_the_rest_of_the_sweep_completes(swept):
     folder, outcome, _, _ = swept
-    assert outcome.trained == 1 and len(outcome.failed) == 4 and outcome.interrupted == []
+    assert outcome.trained == 1 and len(outcome.failed) == 4 and outcome.interrupted == [] and outcome.reported
     assert "| pop" in (folder / "results" / "leaderboard.md").read_text()
 
 
@@ -91,6 +91,6 @@ def test_the_report_lists_failed_trials_and_never_shows_them(swept):
 
 def test_a_sweep_where_every_trial_fails_still_ends_with_its_list(swept):
     folder, _, _, outcome = swept
-    assert (outcome.trained, len(outcome.failed)) == (0, 1)
+    assert (outcome.trained, len(outcome.failed), outcome.reported) == (0, 1, False)
     assert (folder / "alone" / "trials" / outcome.failed[0] / "error.txt").is_file()
     assert not (folder / "alone" / "leaderboard.md").exists()  # no table from nothing
