@@ -52,6 +52,8 @@ def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) 
     spec = TrialSpec.from_dict(specs[config["trial"]])
     store = Store(Path(store_root))
     label = f"[{spec.dataset.name} {spec.row} seed={spec.seed}]"
+    error_file = store.trial_dir(spec.key) / ERROR_FILE
+    error_file.unlink(missing_ok=True)  # an earlier attempt's: this attempt writes its own, or the driver does
 
     def on_epoch(row: dict[str, Any]) -> None:
         score = row.get(f"valid_{spec.select_metric}")
@@ -62,9 +64,8 @@ def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) 
     try:
         summary = run_trial(spec, store, on_epoch=on_epoch)
     except Exception as error:
-        write_text(store.trial_dir(spec.key) / ERROR_FILE, f"{failure_reason(error)}\n\n{traceback.format_exc()}")
+        write_text(error_file, f"{failure_reason(error)}\n\n{traceback.format_exc()}")
         raise
-    (store.trial_dir(spec.key) / ERROR_FILE).unlink(missing_ok=True)
     default = summary["variants"]["default"]["metrics"]
     tune.report({"epoch": summary["epochs"], f"test_{spec.select_metric}": default[spec.select_metric], "done": True})
 

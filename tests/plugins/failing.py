@@ -1,5 +1,6 @@
-"""A test-only method that fails on purpose: `mode` raise, nan (loss), oom or crash (the worker
-process exits at once, as if killed); each attempt is counted."""
+"""A test-only method that fails on purpose: `mode` raise, nan (loss), oom, crash (the worker
+process exits at once, as if killed) or raise-then-crash (the first attempt raises, later ones
+crash); each attempt is counted in `attempts_file`."""
 
 from __future__ import annotations
 
@@ -18,13 +19,18 @@ from suite.training import train_with_early_stopping
 @register("failing")
 class Failing(MethodBase):
     defaults = {"mode": "raise", "attempts_file": ""}
-    choices = {"mode": ("raise", "nan", "oom", "crash")}
+    choices = {"mode": ("raise", "nan", "oom", "crash", "raise-then-crash")}
 
     def fit(self, run: TrainContext) -> None:
+        earlier = 0
         if self.params["attempts_file"]:
-            with open(Path(self.params["attempts_file"]), "a") as handle:
+            attempts = Path(self.params["attempts_file"])
+            earlier = attempts.read_text().count("attempt") if attempts.exists() else 0
+            with open(attempts, "a") as handle:
                 handle.write("attempt\n")
         mode = self.params["mode"]
+        if mode == "raise-then-crash":
+            mode = "crash" if earlier else "raise"
         if mode == "raise":
             raise RuntimeError("injected failure")
         if mode == "crash":

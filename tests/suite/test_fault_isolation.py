@@ -35,6 +35,7 @@ def swept(tmp_path_factory):
                 "diverging": {"method": "failing", "mode": "nan"},
                 "hungry": {"method": "failing", "mode": "oom"},
                 "crashing": {"method": "failing", "mode": "crash"},
+                "flaky": {"method": "failing", "mode": "raise-then-crash", "attempts_file": str(folder / "flaky.txt")},
             },
         },
         "faults.yaml",
@@ -61,7 +62,7 @@ def swept(tmp_path_factory):
 
 def test_the_rest_of_the_sweep_completes(swept):
     folder, outcome, _, _ = swept
-    assert outcome.trained == 1 and len(outcome.failed) == 4 and outcome.interrupted == [] and outcome.reported
+    assert outcome.trained == 1 and len(outcome.failed) == 5 and outcome.interrupted == [] and outcome.reported
     assert "| pop" in (folder / "results" / "leaderboard.md").read_text()
 
 
@@ -78,6 +79,7 @@ def test_failures_keep_a_traceback_and_say_why(swept):
     assert reasons[1].startswith("loss is nan at epoch 1")
     assert reasons[2].startswith("out of memory (OutOfMemoryError): lower batch_size")
     assert reasons[3].startswith("the trial's worker process died: ")
+    assert reasons[4].startswith("the trial's worker process died: ")  # flaky: not its first attempt's raise
     assert sum("Traceback (most recent call last)" in text for text in errors.values()) == 3
 
 
@@ -86,7 +88,7 @@ def test_the_report_lists_failed_trials_and_never_shows_them(swept):
     markdown = (folder / "results" / "leaderboard.md").read_text()
     assert "Failed trials, not shown:" in markdown and "injected failure" in markdown
     assert "worker process died" in markdown
-    assert not any(f"| {row}" in markdown for row in ("broken", "diverging", "hungry", "crashing"))
+    assert not any(f"| {row}" in markdown for row in ("broken", "diverging", "hungry", "crashing", "flaky"))
 
 
 def test_a_sweep_where_every_trial_fails_still_ends_with_its_list(swept):
