@@ -25,7 +25,6 @@ from suite.matrix import TrialSpec, ablation_manifest
 from suite.report.datasets import write_dataset_stats
 from suite.store import MATRIX_FILE, Store, write_json, write_text
 
-ERROR_FILE = "error.txt"
 RAY_ENVIRONMENT = {
     "RAY_CHDIR_TO_TRIAL_DIR": "0",  # trials write to the absolute store path, not Ray's trial folder
     "RAY_DEDUP_LOGS": "0",  # show every trial's per-epoch line
@@ -52,7 +51,7 @@ def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) 
     spec = TrialSpec.from_dict(specs[config["trial"]])
     store = Store(Path(store_root))
     label = f"[{spec.dataset.name} {spec.row} seed={spec.seed}]"
-    error_file = store.trial_dir(spec.key) / ERROR_FILE
+    error_file = store.error_file(spec.key)
     error_file.unlink(missing_ok=True)  # an earlier attempt's: this attempt writes its own, or the driver does
 
     def on_epoch(row: dict[str, Any]) -> None:
@@ -185,7 +184,7 @@ def run_experiment(
     if pending:
         _tune(config, pending, root, address)
     unfinished_keys = [spec.key for spec in pending if not store.is_complete(spec.key)]
-    failed = [key for key in unfinished_keys if (store.trial_dir(key) / ERROR_FILE).exists()]
+    failed = [key for key in unfinished_keys if store.error_file(key).exists()]
     interrupted = [key for key in unfinished_keys if key not in failed]
     reported = any(store.is_complete(spec.key) for spec in specs)
     if reported:
@@ -238,7 +237,7 @@ def _tune(config: BenchmarkConfig, pending: list[TrialSpec], root: Path, address
     store = Store(root)
     for result in results:
         spec = by_label[result.config["trial"]]
-        error_file = store.trial_dir(spec.key) / ERROR_FILE
+        error_file = store.error_file(spec.key)
         if result.error is not None and not store.is_complete(spec.key) and not error_file.exists():
             # The worker died without running the trainable's except clause (killed, crashed).
             reason = f"the trial's worker process died: {failure_reason(result.error)}"

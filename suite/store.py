@@ -1,7 +1,8 @@
 """The results store: one folder per trial, every file written atomically.
 
 Layout under `results/<experiment>/trials/<key>/`: `spec.json`, `per_user.parquet`,
-`log.csv` and, last, `summary.json`, whose presence marks the trial complete.
+`log.csv` and, last, `summary.json`, whose presence marks the trial complete; a trial that
+failed has `error.txt` (its reason on the first line) and no `summary.json`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ SUMMARY = "summary.json"
 SPEC = "spec.json"
 PER_USER = "per_user.parquet"
 LOG = "log.csv"
+ERROR = "error.txt"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -69,6 +71,10 @@ class Store:
 
     def is_complete(self, key: str) -> bool:
         return (self.trial_dir(key) / SUMMARY).is_file()
+
+    def error_file(self, key: str) -> Path:
+        """Where a failed attempt of the trial leaves its reason and traceback."""
+        return self.trial_dir(key) / ERROR
 
     def trial_keys(self) -> list[str]:
         folder = self.root / "trials"

@@ -73,8 +73,8 @@ def collect(root: Path) -> Collected:
         for folder in sorted(trials.iterdir()):
             if keys is not None and folder.name not in keys:
                 continue
-            error = folder / "error.txt"
-            if error.is_file() and not (folder / "summary.json").is_file():
+            error = store.error_file(folder.name)
+            if error.is_file() and not store.is_complete(folder.name):
                 reason = error.read_text(errors="replace").strip().splitlines()
                 failed.append(f"{folder.name} ({reason[0]})" if reason else folder.name)
     per_user = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
