@@ -1,15 +1,19 @@
-"""SASRec: recbole's model class, trained by the suite with a causal all-positions loss.
+"""SASRec: recbole's model class, trained by the suite in one of two regimens (`training`).
 
-recbole's own pipeline turns every prefix of a sequence into a training example. Here each
-training sequence is cut into overlapping windows of `history` items; one forward pass
-predicts the next item at every position under the causal mask, and each target is counted
-once, at a position with at least `window_overlap * history` items of context where
-the sequence is long enough. The loss is cross-entropy over all items, as recbole's CE.
+- `prefixes`: recbole's own pipeline. Every prefix of every training sequence is an example,
+  and the loss is taken at its last position only.
+- `windows`: each training sequence is cut into overlapping windows of `history` items; one
+  forward pass predicts the next item at every position under the causal mask, and each
+  target is counted once, at a position with at least `window_overlap * history` items of
+  context where the sequence is long enough. An epoch costs about `1 - window_overlap` of a
+  `prefixes` epoch.
+
+Either way the loss is cross-entropy over all items, as recbole's CE.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -19,7 +23,7 @@ from suite.compat import recbole_sasrec
 from suite.context import TrainContext
 from suite.protocol import MethodBase, TopK
 from suite.registry import register
-from suite.training import train_with_early_stopping
+from suite.training import prefix_epoch, train_with_early_stopping
 
 IGNORE = -100
 
@@ -124,30 +128,48 @@ class SASRec(MethodBase):
         "layer_norm_eps": 1e-12,
         "initializer_range": 0.02,
         # the suite's training loop
+        "training": "windows",
         "learning_rate": 0.001,
         "batch_size": 128,
         "epochs": 200,
         "patience": 10,
         "window_overlap": 0.5,
     }
-    choices = {"hidden_act": ("gelu", "relu", "swish", "tanh", "sigmoid")}
+    choices = {"hidden_act": ("gelu", "relu", "swish", "tanh", "sigmoid"), "training": ("windows", "prefixes")}
 
     def fit(self, run: TrainContext) -> None:
         p = self.params
         self.length = run.history
         self.device = run.device
         self.model = _build_model(p, run.data.n_items, self.length, run.device)
-        stride = max(1, round(self.length * (1 - p["window_overlap"])))
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=p["learning_rate"])
+        epochs = self._prefix_epochs if p["training"] == "prefixes" else self._window_epochs
+        train_with_early_stopping(run, self, self.model, epochs(run, optimizer), p["epochs"], p["patience"])
+
+    def _prefix_epochs(self, run: TrainContext, optimizer: torch.optim.Optimizer) -> Callable[[int], float]:
+        """recbole's regimen: each epoch, every prefix once, scored at its last position."""
+        sequences = run.data.train_sequences()
+        rng = np.random.default_rng(run.seed)
+
+        def loss(histories: list[np.ndarray], targets: np.ndarray) -> torch.Tensor:
+            seq, lengths = left_aligned(histories, self.length)
+            hidden = self.model(seq.to(self.device), lengths.to(self.device))
+            return nn.functional.cross_entropy(self._logits(hidden), torch.from_numpy(targets).to(self.device))
+
+        return lambda epoch: prefix_epoch(sequences, 0, self.params["batch_size"], rng, optimizer, loss)
+
+    def _window_epochs(self, run: TrainContext, optimizer: torch.optim.Optimizer) -> Callable[[int], float]:
+        """Each epoch, every window once, scored at the positions whose targets it counts."""
+        stride = max(1, round(self.length * (1 - self.params["window_overlap"])))
         inputs, targets = training_windows(run.data.train_sequences(), self.length, stride)
         inputs, targets = torch.from_numpy(inputs), torch.from_numpy(targets)
-        optimizer = torch.optim.Adam(self.model.parameters(), lr=p["learning_rate"])
         generator = torch.Generator().manual_seed(run.seed)
 
         def train_epoch(epoch: int) -> float:
             total, count = 0.0, 0
-            for batch in torch.randperm(len(inputs), generator=generator).split(p["batch_size"]):
+            for batch in torch.randperm(len(inputs), generator=generator).split(self.params["batch_size"]):
                 seq, tgt = inputs[batch].to(self.device), targets[batch].to(self.device)
-                counted = tgt != IGNORE  # score only the positions whose targets count
+                counted = tgt != IGNORE
                 hidden = self.model.forward_all(seq)[counted]
                 loss = nn.functional.cross_entropy(self._logits(hidden), tgt[counted])
                 optimizer.zero_grad()
@@ -157,7 +179,7 @@ class SASRec(MethodBase):
                 count += len(batch)
             return total / count
 
-        train_with_early_stopping(run, self, self.model, train_epoch, p["epochs"], p["patience"])
+        return train_epoch
 
     def _logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """Scores of every real item (the padding row is left out)."""

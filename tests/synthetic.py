@@ -5,6 +5,9 @@ from pathlib import Path
 import numpy as np
 
 from suite.config import DatasetConfig
+from suite.matrix import DEFAULT_VARIANT, TrialSpec, Variant, canonical_json
+from suite.store import Store
+from suite.trial import run_trial
 
 
 def successor_chain(folder: Path, n_items: int = 30, n_users: int = 200, length: int = 8) -> DatasetConfig:
@@ -19,3 +22,20 @@ def successor_chain(folder: Path, n_items: int = 30, n_users: int = 200, length:
             item = successor[item]
     (folder / "chain.inter").write_text("\n".join(lines) + "\n")
     return DatasetConfig(name="chain", loader="atomic", path=str(folder), history=4)
+
+
+def successor_chain_trial(method: str, folder: Path, params: dict, variants: tuple[Variant, ...] = ()) -> dict:
+    """Train `method` with `params` on the successor chain; the trial summary (default variant first)."""
+    spec = TrialSpec(
+        dataset=successor_chain(folder),
+        method=method,
+        method_class=method,
+        params_json=canonical_json(params),
+        grid_label="",
+        seed=0,
+        variants=(Variant(DEFAULT_VARIANT), *variants),
+        ks=(1, 5, 10),
+        select_metric="ndcg@10",
+        device="cpu",
+    )
+    return run_trial(spec, Store(folder / "results"))

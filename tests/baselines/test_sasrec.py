@@ -1,6 +1,9 @@
 import numpy as np
+import pytest
 
-from baselines.sasrec import IGNORE, left_aligned, training_windows
+from baselines.sasrec import IGNORE, SASRec, left_aligned, training_windows
+from suite.matrix import DEFAULT_VARIANT
+from tests.synthetic import successor_chain_trial
 
 
 def test_every_target_is_counted_exactly_once():
@@ -35,3 +38,21 @@ def test_left_aligned_batch():
     batch, lengths = left_aligned([np.array([4, 5, 6]), np.array([1])], length=2)
     assert batch.tolist() == [[6, 7], [2, 0]]
     assert lengths.tolist() == [2, 1]
+
+
+@pytest.mark.parametrize("training", ["windows", "prefixes"])
+def test_both_training_regimens_learn_a_planted_successor(training, tmp_path):
+    params = {
+        **SASRec.defaults,
+        "training": training,
+        "hidden_size": 32,
+        "inner_size": 64,
+        "hidden_dropout_prob": 0.0,
+        "attn_dropout_prob": 0.0,
+        "learning_rate": 0.01,
+        "batch_size": 64,
+        "epochs": 30,
+        "patience": 30,
+    }
+    summary = successor_chain_trial("sasrec", tmp_path, params)
+    assert summary["variants"][DEFAULT_VARIANT]["metrics"]["recall@1"] > 0.9

@@ -7,12 +7,9 @@ import pytest
 import torch
 
 from baselines.tiger import Tiger, TigerModel
-from suite.matrix import TrialSpec, Variant, canonical_json
-from suite.store import Store
 from suite.tokenizers.trie import PrefixTrie
 from suite.tokenizers.vocabulary import SidVocabulary
-from suite.trial import run_trial
-from tests.synthetic import successor_chain
+from tests.synthetic import successor_chain_trial
 
 SIZES = (3, 3, 2)
 SMALL = {
@@ -105,17 +102,5 @@ def test_planted_next_item_signal_is_learned(tmp_path):
         "epochs": 40,
         "patience": 40,
     }
-    spec = TrialSpec(
-        dataset=successor_chain(tmp_path),
-        method="tiger",
-        method_class="tiger",
-        params_json=canonical_json(params),
-        grid_label="",
-        seed=0,
-        variants=(Variant("default"),),
-        ks=(1, 5, 10),
-        select_metric="ndcg@10",
-        device="cpu",
-    )
-    summary = run_trial(spec, Store(tmp_path / "results"))
+    summary = successor_chain_trial("tiger", tmp_path, params)
     assert summary["variants"]["default"]["metrics"]["recall@1"] > 0.9

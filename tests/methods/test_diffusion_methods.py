@@ -8,11 +8,9 @@ import torch
 
 from suite.context import TrainContext
 from suite.data.prepare import prepare
-from suite.matrix import TrialSpec, Variant, canonical_json
+from suite.matrix import Variant, canonical_json
 from suite.registry import get_method
-from suite.store import Store
-from suite.trial import run_trial
-from tests.synthetic import successor_chain
+from tests.synthetic import successor_chain, successor_chain_trial
 
 METHODS = ("llada-rec", "madrec", "greed")
 # MADRec masks history and target alike, so the clean history -> next item case is rarer in
@@ -41,19 +39,7 @@ def planted_trial(method: str, tmp_path, tokenizer: dict, variants: tuple[Varian
         "patience": EPOCHS[method],
         **overrides,
     }
-    spec = TrialSpec(
-        dataset=successor_chain(tmp_path),
-        method=method,
-        method_class=method,
-        params_json=canonical_json(params),
-        grid_label="",
-        seed=0,
-        variants=(Variant("default"), *variants),
-        ks=(1, 5, 10),
-        select_metric="ndcg@10",
-        device="cpu",
-    )
-    return run_trial(spec, Store(tmp_path / "results"))
+    return successor_chain_trial(method, tmp_path, params, variants)
 
 
 @pytest.mark.parametrize("method", METHODS)
