@@ -1,7 +1,7 @@
 """Rebuild every table and figure of an experiment from its store, without training.
 
 - `leaderboard.{md,tex,csv}`: the methods, against each column's best;
-- `leaderboard-vs-<baseline>.{md,tex,csv}` for each method named in `evaluation.baseline`;
+- `leaderboard-vs-<baseline>.{md,tex,csv}` for each method named in `evaluation.baseline` that has results;
 - `ablations/<name>.{md,tex,csv}`: one table per `ablations:` entry, against the full model;
 - `figures/ablation-<name>.png` and `figures/recall-at-k.png`.
 Ablation rows that trained trials of their own stay out of the leaderboard.
@@ -41,6 +41,8 @@ def build_report(root: Path) -> str:
     board = build_leaderboard(leaderboard_data, evaluation)
     markdown = write_leaderboard(root, board, evaluation, collected.failed)
     for baseline in evaluation.baselines:
+        if baseline not in set(leaderboard_data.per_user["row"]):
+            continue  # not run yet (a `--row` run of other rows): its table waits, as ablations do
         against = build_leaderboard(leaderboard_data, evaluation, baseline=baseline)
         note = footer(against, evaluation, collected.failed)
         write_table(root, f"leaderboard-vs-{baseline}", against, evaluation, note)

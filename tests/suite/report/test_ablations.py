@@ -116,6 +116,15 @@ def test_unknown_baseline_is_a_clear_error(store):
         build_leaderboard(collect(store.root), EvaluationConfig(), baseline="tiger")
 
 
+def test_a_baseline_without_results_yet_is_skipped(store):
+    write_json(
+        store.root / "evaluation.json", {"metrics": list(METRICS), "ks": [1, 5, 10], "baseline": ["pop", "tiger"]}
+    )
+    build_report(store.root)
+    assert (store.root / "leaderboard-vs-pop.md").is_file()
+    assert not (store.root / "leaderboard-vs-tiger.md").exists()
+
+
 def test_an_ablation_without_results_yet_is_skipped(store):
     write_json(
         store.root / "ablations.json",
