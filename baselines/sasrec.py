@@ -5,8 +5,8 @@
 - `windows`: each training sequence is cut into overlapping windows of `history` items; one
   forward pass predicts the next item at every position under the causal mask, and each
   target is counted once, at a position with at least `window_overlap * history` items of
-  context where the sequence is long enough. An epoch costs about `1 - window_overlap` of a
-  `prefixes` epoch.
+  context where the sequence is long enough. A window stands for `stride` prefixes
+  (`history * (1 - window_overlap)`), so an epoch costs about 1/stride of a `prefixes` epoch.
 
 Either way the loss is cross-entropy over all items, as recbole's CE.
 """
@@ -143,8 +143,8 @@ class SASRec(MethodBase):
         self.device = run.device
         self.model = _build_model(p, run.data.n_items, self.length, run.device)
         optimizer = torch.optim.Adam(self.model.parameters(), lr=p["learning_rate"])
-        epochs = self._prefix_epochs if p["training"] == "prefixes" else self._window_epochs
-        train_with_early_stopping(run, self, self.model, epochs(run, optimizer), p["epochs"], p["patience"])
+        regimen = self._prefix_epochs if p["training"] == "prefixes" else self._window_epochs
+        train_with_early_stopping(run, self, self.model, regimen(run, optimizer), p["epochs"], p["patience"])
 
     def _prefix_epochs(self, run: TrainContext, optimizer: torch.optim.Optimizer) -> Callable[[int], float]:
         """recbole's regimen: each epoch, every prefix once, scored at its last position."""
@@ -169,7 +169,7 @@ class SASRec(MethodBase):
             total, count = 0.0, 0
             for batch in torch.randperm(len(inputs), generator=generator).split(self.params["batch_size"]):
                 seq, tgt = inputs[batch].to(self.device), targets[batch].to(self.device)
-                counted = tgt != IGNORE
+                counted = tgt != IGNORE  # score only the positions whose targets count
                 hidden = self.model.forward_all(seq)[counted]
                 loss = nn.functional.cross_entropy(self._logits(hidden), tgt[counted])
                 optimizer.zero_grad()

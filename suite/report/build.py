@@ -40,8 +40,9 @@ def build_report(root: Path) -> str:
     )
     board = build_leaderboard(leaderboard_data, evaluation)
     markdown = write_leaderboard(root, board, evaluation, collected.failed)
+    ran = set(leaderboard_data.per_user["row"])
     for baseline in evaluation.baselines:
-        if baseline not in set(leaderboard_data.per_user["row"]):
+        if baseline not in ran:
             continue  # not run yet (a `--row` run of other rows): its table waits, as ablations do
         against = build_leaderboard(leaderboard_data, evaluation, baseline=baseline)
         note = footer(against, evaluation, collected.failed)
