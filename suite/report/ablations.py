@@ -1,7 +1,8 @@
 """Ablation tables in the shape of LLaDA-Rec Table 4: variant rows, dataset x metric columns.
 
 `ablations.json` (written by the runner) says where each row's results live: a leaderboard
-row and a variant of its trials. Every row is tested against the full model.
+row and a variant of its trials. Every row is tested against the first, the full model.
+`variant_tables` gives the same shape to a method's own `variants:` that no ablation shows.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from typing import Any
 import pandas as pd
 
 from suite.config import EvaluationConfig
+from suite.matrix import DEFAULT_VARIANT
 from suite.report.collect import Collected
 from suite.report.leaderboard import Leaderboard, compare_rows, efficiency_frame
-
-FULL_MODEL = "full model"
 
 
 def read_ablations(root: Path) -> dict[str, dict[str, Any]]:
@@ -35,12 +35,14 @@ def ablation_frame(collected: Collected, rows: dict[str, dict[str, str]]) -> pd.
 
 
 def build_ablation_table(collected: Collected, ablation: dict[str, Any], evaluation: EvaluationConfig) -> Leaderboard:
+    """The ablation's rows (labels to `{row, variant}`), each tested against the first."""
     rows = ablation["rows"]
+    reference = next(iter(rows))
     frame = ablation_frame(collected, rows)
     if frame.empty:
         frame = pd.DataFrame(columns=["dataset", "row", "seed", "user", *evaluation.metrics])
-    same = [label for label, where in rows.items() if label != FULL_MODEL and where == rows[FULL_MODEL]]
-    cells = compare_rows(frame, evaluation, reference=FULL_MODEL, untested=same)
+    same = [label for label, where in rows.items() if label != reference and where == rows[reference]]
+    cells = compare_rows(frame, evaluation, reference=reference, untested=same)
     present = set(frame["row"])
     users = frame.groupby("dataset")["user"].nunique().to_dict()
     return Leaderboard(
@@ -49,8 +51,23 @@ def build_ablation_table(collected: Collected, ablation: dict[str, Any], evaluat
         datasets=sorted(frame["dataset"].unique()),
         users=users,
         comparisons=int(cells["p_value"].notna().sum()),
-        reference=FULL_MODEL,
+        reference=reference,
         efficiency=efficiency_frame(
             collected, {label: (where["row"], where["variant"]) for label, where in rows.items()}
         ),
     )
+
+
+def variant_tables(collected: Collected, ablations: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """For each row of `collected` (the leaderboard's) with decoding variants that no ablation
+    shows (e.g. GREED's `condition`), an ablation-shaped entry: its default first, then those."""
+    shown = {(where["row"], where["variant"]) for a in ablations.values() for where in a["rows"].values()}
+    tables = {}
+    pairs = collected.decoding[["row", "variant"]].drop_duplicates()
+    for row, part in pairs.groupby("row", sort=True):
+        extra = [v for v in part["variant"] if v != DEFAULT_VARIANT and (row, v) not in shown]
+        if extra:
+            rows = {DEFAULT_VARIANT: {"row": row, "variant": DEFAULT_VARIANT}}
+            rows.update({variant: {"row": row, "variant": variant} for variant in extra})
+            tables[row] = {"method": row, "axis": None, "rows": rows}
+    return tables

@@ -3,17 +3,20 @@
 - `leaderboard.{md,tex,csv}`: the methods, against each column's best;
 - `leaderboard-vs-<baseline>.{md,tex,csv}` for each method named in `evaluation.baseline` that has results;
 - `ablations/<name>.{md,tex,csv}`: one table per `ablations:` entry, against the full model;
+- `variants/<row>.{md,tex,csv}`: a method's own `variants:` (e.g. GREED's `condition`) that no
+  ablation shows, against its default decoding;
 - `figures/ablation-<name>.png` and `figures/recall-at-k.png`.
 Ablation rows that trained trials of their own stay out of the leaderboard.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
 from suite.errors import SuiteError
-from suite.report.ablations import build_ablation_table, read_ablations
+from suite.report.ablations import build_ablation_table, read_ablations, variant_tables
 from suite.report.collect import collect, read_evaluation
 from suite.report.figures import ablation_figure, method_colours, recall_at_k_figure
 from suite.report.leaderboard import build_leaderboard
@@ -62,4 +65,13 @@ def build_report(root: Path) -> str:
         method = ablation["method"]
         figure = root / "figures" / f"ablation-{name}.png"
         ablation_figure(figure, name, table, ablation["axis"], method, colours.get(method, "grey"), evaluation)
+    for row, variants in variant_tables(leaderboard_data, ablations).items():
+        table = build_ablation_table(leaderboard_data, variants, evaluation)
+        note = footer(table, evaluation, [], reference=f"`{row}` under its default decoding")
+        write_table(root / "variants", file_stem(row), table, evaluation, note)
     return markdown
+
+
+def file_stem(row: str) -> str:
+    """A leaderboard row as a file name: `greed` stays, `x [lr=0.1]` becomes `x_lr=0.1`."""
+    return re.sub(r"[^A-Za-z0-9.=-]+", "_", row).strip("_")

@@ -150,3 +150,21 @@ def test_an_ablation_table_names_its_rows_without_results_yet(store):
     build_report(store.root)
     assert "No results yet: w/o L_next." in (store.root / "ablations" / "loss.md").read_text()
     assert "No results yet" not in (store.root / "ablations" / "steps.md").read_text()
+
+
+def test_a_methods_own_variants_get_a_table_against_its_default(store):
+    for seed in (0, 1):
+        add_trial(store, "block [d=2]", seed, {"default": 0.3, "condition=1": 0.6, "condition=2": 0.95})
+    build_report(store.root)
+    table = pd.read_csv(store.root / "variants" / "block_d=2.csv").set_index(["row", "metric"])
+    assert table.loc[("condition=2", "ndcg@10"), "improvement"] == pytest.approx((0.95 - 0.3) / 0.3)
+    assert table.loc[("condition=2", "ndcg@10"), "significant"]
+    markdown = (store.root / "variants" / "block_d=2.md").read_text()
+    assert markdown.index("| default") < markdown.index("| condition=1") < markdown.index("| condition=2")
+    assert "differs from `block [d=2]` under its default decoding" in markdown
+    # diff's only other variant, steps=1, is in the steps ablation: no table of its own
+    assert sorted(p.name for p in (store.root / "variants").iterdir()) == [
+        "block_d=2.csv",
+        "block_d=2.md",
+        "block_d=2.tex",
+    ]
