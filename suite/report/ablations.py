@@ -1,7 +1,7 @@
 """Ablation tables in the shape of LLaDA-Rec Table 4: variant rows, dataset x metric columns.
 
 `ablations.json` (written by the runner) says where each row's results live: a leaderboard
-row and a variant of its trials. Every row is tested against the first, the full model.
+row and a variant of its trials. Every row is tested against the full model.
 `variant_tables` gives the same shape to a method's own `variants:` that no ablation shows.
 """
 
@@ -17,6 +17,8 @@ from suite.config import EvaluationConfig
 from suite.matrix import DEFAULT_VARIANT
 from suite.report.collect import Collected
 from suite.report.leaderboard import Leaderboard, compare_rows, efficiency_frame
+
+FULL_MODEL = "full model"
 
 
 def read_ablations(root: Path) -> dict[str, dict[str, Any]]:
@@ -34,10 +36,11 @@ def ablation_frame(collected: Collected, rows: dict[str, dict[str, str]]) -> pd.
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def build_ablation_table(collected: Collected, ablation: dict[str, Any], evaluation: EvaluationConfig) -> Leaderboard:
-    """The ablation's rows (labels to `{row, variant}`), each tested against the first."""
+def build_ablation_table(
+    collected: Collected, ablation: dict[str, Any], evaluation: EvaluationConfig, reference: str = FULL_MODEL
+) -> Leaderboard:
+    """The ablation's rows (labels to `{row, variant}`), each tested against the `reference` row."""
     rows = ablation["rows"]
-    reference = next(iter(rows))
     frame = ablation_frame(collected, rows)
     if frame.empty:
         frame = pd.DataFrame(columns=["dataset", "row", "seed", "user", *evaluation.metrics])

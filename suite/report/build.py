@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from suite.errors import SuiteError
+from suite.matrix import DEFAULT_VARIANT
 from suite.report.ablations import build_ablation_table, read_ablations, variant_tables
 from suite.report.collect import collect, read_evaluation
 from suite.report.figures import ablation_figure, method_colours, recall_at_k_figure
@@ -66,7 +67,7 @@ def build_report(root: Path) -> str:
         figure = root / "figures" / f"ablation-{name}.png"
         ablation_figure(figure, name, table, ablation["axis"], method, colours.get(method, "grey"), evaluation)
     for row, variants in variant_tables(leaderboard_data, ablations).items():
-        table = build_ablation_table(leaderboard_data, variants, evaluation)
+        table = build_ablation_table(leaderboard_data, variants, evaluation, reference=DEFAULT_VARIANT)
         note = footer(table, evaluation, [], reference=f"`{row}` under its default decoding")
         write_table(root / "variants", file_stem(row), table, evaluation, note)
     return markdown

@@ -168,3 +168,12 @@ def test_a_methods_own_variants_get_a_table_against_its_default(store):
         "block_d=2.md",
         "block_d=2.tex",
     ]
+
+
+def test_the_full_model_is_the_reference_wherever_its_row_sorts(store):
+    rows = {"beam=1": {"row": "diff", "variant": "steps=1"}, **ABLATIONS["steps"]["rows"]}
+    write_json(store.root / "ablations.json", {"beam": {**ABLATIONS["steps"], "axis": "beam", "rows": rows}})
+    build_report(store.root)
+    beam = pd.read_csv(store.root / "ablations" / "beam.csv").set_index(["row", "metric"])
+    assert beam.loc[("beam=1", "ndcg@10"), "improvement"] == pytest.approx((0.2 - 0.9) / 0.9)
+    assert np.isnan(beam.loc[("full model", "ndcg@10"), "p_value"])
