@@ -26,6 +26,8 @@ from suite.registry import register
 from suite.training import prefix_epoch, train_with_early_stopping
 
 IGNORE = -100
+Regimen = tuple[Callable[[int], float], np.random.Generator | torch.Generator]
+"""A training regimen: its epoch function and the generator that shuffles its epochs."""
 
 
 def training_windows(sequences: Sequence[np.ndarray], length: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
@@ -144,9 +146,12 @@ class SASRec(MethodBase):
         self.model = _build_model(p, run.data.n_items, self.length, run.device)
         optimizer = torch.optim.Adam(self.model.parameters(), lr=p["learning_rate"])
         regimen = self._prefix_epochs if p["training"] == "prefixes" else self._window_epochs
-        train_with_early_stopping(run, self, self.model, regimen(run, optimizer), p["epochs"], p["patience"])
+        train_epoch, shuffling = regimen(run, optimizer)
+        train_with_early_stopping(
+            run, self, self.model, train_epoch, p["epochs"], p["patience"], resumable=(optimizer, shuffling)
+        )
 
-    def _prefix_epochs(self, run: TrainContext, optimizer: torch.optim.Optimizer) -> Callable[[int], float]:
+    def _prefix_epochs(self, run: TrainContext, optimizer: torch.optim.Optimizer) -> Regimen:
         """recbole's regimen: each epoch, every prefix once, scored at its last position."""
         sequences = run.data.train_sequences()
         rng = np.random.default_rng(run.seed)
@@ -156,9 +161,9 @@ class SASRec(MethodBase):
             hidden = self.model(seq.to(self.device), lengths.to(self.device))
             return nn.functional.cross_entropy(self._logits(hidden), torch.from_numpy(targets).to(self.device))
 
-        return lambda epoch: prefix_epoch(sequences, 0, self.params["batch_size"], rng, optimizer, loss)
+        return lambda epoch: prefix_epoch(sequences, 0, self.params["batch_size"], rng, optimizer, loss), rng
 
-    def _window_epochs(self, run: TrainContext, optimizer: torch.optim.Optimizer) -> Callable[[int], float]:
+    def _window_epochs(self, run: TrainContext, optimizer: torch.optim.Optimizer) -> Regimen:
         """Each epoch, every window once, scored at the positions whose targets it counts."""
         stride = max(1, round(self.length * (1 - self.params["window_overlap"])))
         inputs, targets = training_windows(run.data.train_sequences(), self.length, stride)
@@ -179,7 +184,7 @@ class SASRec(MethodBase):
                 count += len(batch)
             return total / count
 
-        return train_epoch
+        return train_epoch, generator
 
     def _logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """Scores of every real item (the padding row is left out)."""

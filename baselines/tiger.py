@@ -147,7 +147,9 @@ class Tiger(MethodBase):
         def train_epoch(epoch: int) -> float:
             return prefix_epoch(sequences, p["prefixes_per_user"], p["batch_size"], rng, optimizer, loss)
 
-        train_with_early_stopping(run, self, self.model, train_epoch, p["epochs"], p["patience"])
+        train_with_early_stopping(
+            run, self, self.model, train_epoch, p["epochs"], p["patience"], resumable=(optimizer, rng)
+        )
 
     def _memory(self, histories: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
         tokens, recency, position = history_tokens(histories, self.sid_tokens, self.params["max_items"])

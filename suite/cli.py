@@ -100,7 +100,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--experiment", help="results folder name (default: the YAML's experiment)")
     run.add_argument("--address", help="join this Ray cluster (default: $RAY_ADDRESS, else a local Ray)")
     run.add_argument("--dry-run", action="store_true", help="print the expanded trial table and exit")
-    run.add_argument("--rerun", action="store_true", help="recompute trials that are already complete")
+    run.add_argument(
+        "--rerun",
+        action="store_true",
+        help="train the trials from the start, complete ones and those with an epoch checkpoint alike",
+    )
     run.add_argument(
         "--row",
         action="append",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -20,7 +22,9 @@ class TrainContext:
 
     `validate(method)` scores the method's current state on the validation targets under its
     configured inference parameters; `log_epoch` records a row of `log.csv` and reports
-    progress to the runner.
+    progress to the runner. `checkpoint` is where the training loop keeps its epoch
+    checkpoint (None: it keeps none); `elapsed()` counts the training seconds of earlier
+    attempts that the checkpoint carries.
     """
 
     data: PreparedData
@@ -35,6 +39,9 @@ class TrainContext:
     log: list[dict[str, Any]] = field(default_factory=list)
     best_epoch: int | None = None
     tokenizer_report: dict[str, Any] | None = None
+    checkpoint: Path | None = None
+    resumed_seconds: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
 
     def semantic_ids(self, tokenizer: Mapping[str, Any]) -> SemanticIds:
         """The catalog's unique SIDs under `tokenizer` (cached), recorded for `summary.json`.
@@ -60,6 +67,10 @@ class TrainContext:
         top = method.recommend(histories, max(self.ks))
         metrics = rank_metrics(top.items, self.data.valid_targets(), self.ks)
         return {name: float(values.mean()) for name, values in metrics.items()}
+
+    def elapsed(self) -> float:
+        """Seconds since this context was made, plus those of the attempts it resumed from."""
+        return time.perf_counter() - self.started + self.resumed_seconds
 
     def log_epoch(self, epoch: int, **values: float) -> None:
         row = {"epoch": epoch, **values}

@@ -1,7 +1,8 @@
 """Run a benchmark's TrialSpecs as Ray Tune trials and write the store.
 
 Completed trials (those with a `summary.json`) are skipped unless `rerun` is set, so an
-interrupted run picks up where it stopped. A trial that raises is retried by Ray up to
+interrupted run picks up where it stopped; a trial stopped mid-training resumes from its
+epoch checkpoint (`suite.checkpoint`), unless `rerun` is set. A trial that raises is retried by Ray up to
 `max_failures` times; its last traceback stays in `trials/<key>/error.txt`.
 """
 
@@ -177,6 +178,9 @@ def run_experiment(
     unfinished = [spec for spec in specs if rerun or not store.is_complete(spec.key)]
     pending = [spec for spec in unfinished if selected is None or spec.key in selected]
     unselected = len(unfinished) - len(pending)
+    if rerun:
+        for spec in pending:
+            store.checkpoint_file(spec.key).unlink(missing_ok=True)
     print(
         f"{len(specs)} trials: {len(specs) - len(unfinished)} already complete, {len(pending)} to run"
         + (f", {unselected} not selected" if unselected else "")

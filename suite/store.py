@@ -2,7 +2,9 @@
 
 Layout under `results/<experiment>/trials/<key>/`: `spec.json`, `per_user.parquet`,
 `log.csv` and, last, `summary.json`, whose presence marks the trial complete; a trial that
-failed has `error.txt` (its reason on the first line) and no `summary.json`.
+failed has `error.txt` (its reason on the first line) and no `summary.json`. While a trial
+trains, `checkpoint.pt` holds its last finished epoch (`suite.checkpoint`); it is deleted
+when the trial completes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ SPEC = "spec.json"
 PER_USER = "per_user.parquet"
 LOG = "log.csv"
 ERROR = "error.txt"
+CHECKPOINT = "checkpoint.pt"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -76,6 +79,10 @@ class Store:
         """Where a failed attempt of the trial leaves its reason and traceback."""
         return self.trial_dir(key) / ERROR
 
+    def checkpoint_file(self, key: str) -> Path:
+        """Where the trial's training loop keeps its last finished epoch while it trains."""
+        return self.trial_dir(key) / CHECKPOINT
+
     def trial_keys(self) -> list[str]:
         folder = self.root / "trials"
         return sorted(p.name for p in folder.iterdir() if (p / SUMMARY).is_file()) if folder.is_dir() else []
@@ -87,6 +94,7 @@ class Store:
         write_frame(folder / PER_USER, per_user)
         write_frame(folder / LOG, log)
         write_json(folder / SUMMARY, summary)
+        self.checkpoint_file(key).unlink(missing_ok=True)
 
     def remove_temporaries(self) -> int:
         """Delete temporary files a killed run left behind (never a finished file); how many."""

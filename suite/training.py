@@ -1,4 +1,4 @@
-"""Training helpers shared by the neural methods: seeding, devices, early stopping."""
+"""Training helpers shared by the neural methods: seeding, devices, early stopping, epochs of prefixes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from suite.checkpoint import EpochCheckpoint
 from suite.context import TrainContext
 from suite.errors import SuiteError
 
@@ -62,6 +63,13 @@ class EarlyStopping:
         if self.best_state is not None:
             model.load_state_dict(self.best_state)
 
+    def state_dict(self) -> dict[str, Any]:
+        return {"best_score": self.best_score, "best_epoch": self.best_epoch, "best_state": self.best_state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best_score, self.best_epoch = state["best_score"], state["best_epoch"]
+        self.best_state = state["best_state"]
+
 
 def train_with_early_stopping(
     run: TrainContext,
@@ -70,14 +78,21 @@ def train_with_early_stopping(
     train_epoch: Callable[[int], float],
     epochs: int,
     patience: int,
+    resumable: Sequence[Any],
 ) -> None:
     """Run `train_epoch` (which returns the mean loss) until validation stops improving.
 
     After each epoch the method is scored on the validation targets; the weights of the best
-    epoch by `run.select_metric` are restored at the end.
+    epoch by `run.select_metric` are restored at the end. `resumable` lists every object
+    besides the model whose state the epochs change: optimizers, numpy and torch generators.
+    With the model they make the trial's epoch checkpoint (`suite.checkpoint`), from which a
+    stopped trial resumes exactly where it was.
     """
     stopper = EarlyStopping(patience)
-    for epoch in range(1, epochs + 1):
+    checkpoint = EpochCheckpoint(run.checkpoint, [model, stopper, *resumable])
+    epoch, stopped = checkpoint.resume(run)
+    while not stopped and epoch < epochs:
+        epoch += 1
         model.train()
         loss = train_epoch(epoch)
         if not math.isfinite(loss):
@@ -86,8 +101,8 @@ def train_with_early_stopping(
         with torch.no_grad():
             scores = run.validate(method)
         run.log_epoch(epoch, loss=loss, **{f"valid_{name}": value for name, value in scores.items()})
-        if stopper.update(epoch, scores[run.select_metric], model):
-            break
+        stopped = stopper.update(epoch, scores[run.select_metric], model)
+        checkpoint.save(run, epoch, stopped)
     stopper.restore(model)
     model.eval()
     run.best_epoch = stopper.best_epoch

@@ -41,10 +41,10 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
         select_metric=spec.select_metric,
         on_epoch=on_epoch,
         encoder=spec.dataset.encoder,
+        checkpoint=store.checkpoint_file(spec.key),
     )
-    clock = time.perf_counter()
     method.fit(run)
-    train_seconds = time.perf_counter() - clock
+    train_seconds = run.elapsed()
 
     histories = data.test_histories(spec.dataset.history)
     targets = data.test_targets()

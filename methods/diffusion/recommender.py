@@ -125,7 +125,9 @@ class DiffusionRecommender(MethodBase):
         def train_epoch(epoch: int) -> float:
             return prefix_epoch(sequences, p["windows_per_user"], p["batch_size"], rng, optimizer, loss)
 
-        train_with_early_stopping(run, self, self.model, train_epoch, p["epochs"], p["patience"])
+        train_with_early_stopping(
+            run, self, self.model, train_epoch, p["epochs"], p["patience"], resumable=(optimizer, rng, generator)
+        )
 
     def _training_sequences(self, run: TrainContext) -> list[np.ndarray]:
         return run.data.train_sequences()

@@ -85,3 +85,13 @@ def test_report_rebuilds_the_same_tables_without_training(finished, capsys):
     assert main(["report", str(root)]) == 0
     assert (root / "leaderboard.md").read_text() == before
     assert "| sasrec" in capsys.readouterr().out
+
+
+def test_rerun_trains_from_the_start_even_over_an_epoch_checkpoint(finished):
+    config, specs, root, _ = finished
+    spec = next(s for s in specs if s.method == "sasrec")
+    store = Store(root)
+    store.checkpoint_file(spec.key).write_bytes(b"not a checkpoint")  # resuming from it would fail
+    outcome = run_experiment(config, specs, root, rerun=True, selected={spec.key})
+    assert (outcome.trained, outcome.failed) == (1, [])
+    assert not store.checkpoint_file(spec.key).exists()

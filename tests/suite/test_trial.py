@@ -7,33 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from suite.config import DatasetConfig
-from suite.matrix import TrialSpec, Variant, canonical_json
+from suite.matrix import TrialSpec, canonical_json
 from suite.registry import get_method, known_methods
 from suite.store import Store
 from suite.trial import run_trial
-
-TINY = DatasetConfig(name="ml-100k", loader="atomic", history=20, max_users=40)
-QUICK = {"epochs": 1}
-
-
-def tiny_spec(method: str, seed: int = 0) -> TrialSpec:
-    cls = get_method(method)
-    params = {**cls.defaults, **cls.inference_defaults}
-    params.update({k: v for k, v in QUICK.items() if k in cls.defaults})
-    params.update(getattr(cls, "smoke_params", {}))
-    return TrialSpec(
-        dataset=TINY,
-        method=method,
-        method_class=method,
-        params_json=canonical_json(params),
-        grid_label="",
-        seed=seed,
-        variants=(Variant("default"),),
-        ks=(1, 5, 10),
-        select_metric="ndcg@10",
-        device="cpu",
-    )
+from tests.tiny_trials import tiny_spec
 
 
 @pytest.mark.parametrize("method", known_methods())
