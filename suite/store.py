@@ -26,11 +26,27 @@ ERROR = "error.txt"
 CHECKPOINT = "checkpoint.pt"
 
 
+def _file_mode() -> int:
+    """The mode `open()` gives a new file under this process's umask (read once: setting the umask
+    to read it is not thread-safe)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+FILE_MODE = _file_mode()
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, flush it to disk, then rename."""
+    """Write `data` to a temporary file beside `path`, flush it to disk, then rename.
+
+    The file gets the mode `open()` would give it: a temporary file is created owner-only,
+    which would hide a shared store's results from everyone else who reads it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(temporary, FILE_MODE)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
