@@ -2,8 +2,9 @@
 
 Completed trials (those with a `summary.json`) are skipped unless `rerun` is set, so an
 interrupted run picks up where it stopped; a trial stopped mid-training resumes from its
-epoch checkpoint (`suite.checkpoint`), unless `rerun` is set. A trial that raises is retried by Ray up to
-`max_failures` times; its last traceback stays in `trials/<key>/error.txt`.
+epoch checkpoint (`suite.checkpoint`), unless `rerun` is set. A trial that raises is
+retried by Ray up to `max_failures` times; its last traceback stays in
+`trials/<key>/error.txt`.
 """
 
 from __future__ import annotations
