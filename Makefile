@@ -32,7 +32,9 @@ bench: $(STAMP)
 # in results/sasrec-floor is not rerun. FLOOR_ARGS="--suite-store results/ml100k" takes the
 # suite's side from a benchmark run instead of training it.
 bench-floor: $(STAMP)
-	$(PY) bench/sasrec_floor.py --seed 0 $(FLOOR_ARGS) & $(PY) bench/sasrec_floor.py --seed 1 $(FLOOR_ARGS); wait
+	$(PY) bench/sasrec_floor.py --seed 0 $(FLOOR_ARGS) & first=$$!; \
+	$(PY) bench/sasrec_floor.py --seed 1 $(FLOOR_ARGS); second=$$?; \
+	wait $$first && exit $$second
 	$(PY) bench/sasrec_floor.py
 
 install: $(STAMP)
