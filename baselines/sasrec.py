@@ -8,7 +8,9 @@
   context where the sequence is long enough. A window stands for `stride` prefixes
   (`history * (1 - window_overlap)`), so an epoch costs about 1/stride of a `prefixes` epoch.
 
-Either way the loss is cross-entropy over all items, as recbole's CE.
+Either way the loss is recbole's CE: cross-entropy over every row of the item embedding, the
+padding row included (it is never a target, and recommendations leave it out). Early stopping
+follows recbole's trainer too (`stopping: recbole`, see `suite.training.EarlyStopping`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from suite.compat import recbole_sasrec
 from suite.context import TrainContext
 from suite.protocol import MethodBase, TopK
 from suite.registry import register
-from suite.training import prefix_epoch, train_with_early_stopping
+from suite.training import STOPPING_RULES, prefix_epoch, train_with_early_stopping
 
 IGNORE = -100
 Regimen = tuple[Callable[[int], float], np.random.Generator | torch.Generator]
@@ -134,10 +136,15 @@ class SASRec(MethodBase):
         "learning_rate": 0.001,
         "batch_size": 2048,  # recbole's train_batch_size; 128 suits `windows`
         "epochs": 200,
-        "patience": 10,
+        "patience": 10,  # recbole's stopping_step
+        "stopping": "recbole",  # recbole's early-stopping rule: 4-place scores, ties are gains
         "window_overlap": 0.5,
     }
-    choices = {"hidden_act": ("gelu", "relu", "swish", "tanh", "sigmoid"), "training": ("windows", "prefixes")}
+    choices = {
+        "hidden_act": ("gelu", "relu", "swish", "tanh", "sigmoid"),
+        "training": ("windows", "prefixes"),
+        "stopping": STOPPING_RULES,
+    }
 
     def fit(self, run: TrainContext) -> None:
         p = self.params
@@ -148,7 +155,14 @@ class SASRec(MethodBase):
         regimen = self._prefix_epochs if p["training"] == "prefixes" else self._window_epochs
         train_epoch, shuffling = regimen(run, optimizer)
         train_with_early_stopping(
-            run, self, self.model, train_epoch, p["epochs"], p["patience"], resumable=(optimizer, shuffling)
+            run,
+            self,
+            self.model,
+            train_epoch,
+            p["epochs"],
+            p["patience"],
+            resumable=(optimizer, shuffling),
+            stopping=p["stopping"],
         )
 
     def _prefix_epochs(self, run: TrainContext, optimizer: torch.optim.Optimizer) -> Regimen:
@@ -159,7 +173,7 @@ class SASRec(MethodBase):
         def loss(histories: list[np.ndarray], targets: np.ndarray) -> torch.Tensor:
             seq, lengths = left_aligned(histories, self.length)
             hidden = self.model(seq.to(self.device), lengths.to(self.device))
-            return nn.functional.cross_entropy(self._logits(hidden), torch.from_numpy(targets).to(self.device))
+            return self._loss(hidden, torch.from_numpy(targets).to(self.device))
 
         return lambda epoch: prefix_epoch(sequences, 0, self.params["batch_size"], rng, optimizer, loss), rng
 
@@ -176,7 +190,7 @@ class SASRec(MethodBase):
                 seq, tgt = inputs[batch].to(self.device), targets[batch].to(self.device)
                 counted = tgt != IGNORE  # score only the positions whose targets count
                 hidden = self.model.forward_all(seq)[counted]
-                loss = nn.functional.cross_entropy(self._logits(hidden), tgt[counted])
+                loss = self._loss(hidden, tgt[counted])
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -185,6 +199,10 @@ class SASRec(MethodBase):
             return total / count
 
         return train_epoch, generator
+
+    def _loss(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """recbole's CE: the softmax runs over every embedding row, padding (row 0) included."""
+        return nn.functional.cross_entropy(hidden @ self.model.item_embedding.weight.T, targets + 1)
 
     def _logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """Scores of every real item (the padding row is left out)."""

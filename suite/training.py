@@ -43,21 +43,38 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-class EarlyStopping:
-    """Keeps the best weights by a validation score; says stop after `patience` epochs without gain."""
+STOPPING_RULES = ("suite", "recbole")
 
-    def __init__(self, patience: int):
+
+class EarlyStopping:
+    """Keeps the best weights by a validation score; says when to stop.
+
+    Two rules, both counting epochs without a gain against `patience`:
+    - `suite`: a gain is a higher score; training stops at the `patience`-th epoch without one.
+    - `recbole`: recbole's trainer (`stopping_step`). Scores are rounded to 4 places (its
+      `metric_decimal_place`), a tie counts as a gain (the later epoch's weights are kept),
+      and training stops at the epoch after the `patience`-th without one.
+    """
+
+    def __init__(self, patience: int, rule: str = "suite"):
+        if rule not in STOPPING_RULES:
+            raise ValueError(f"unknown stopping rule {rule!r} (choose from: {', '.join(STOPPING_RULES)})")
         self.patience = patience
+        self.rule = rule
         self.best_score = -math.inf
         self.best_epoch: int | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
 
     def update(self, epoch: int, score: float, model: torch.nn.Module) -> bool:
-        if score > self.best_score:
+        if self.rule == "recbole":
+            score = round(score, 4)
+        gain = score >= self.best_score if self.rule == "recbole" else score > self.best_score
+        if gain:
             self.best_score, self.best_epoch = score, epoch
             self.best_state = copy.deepcopy(model.state_dict())
             return False
-        return epoch - (self.best_epoch or 0) >= self.patience
+        waited = epoch - (self.best_epoch or 0)
+        return waited > self.patience if self.rule == "recbole" else waited >= self.patience
 
     def restore(self, model: torch.nn.Module) -> None:
         if self.best_state is not None:
@@ -79,16 +96,18 @@ def train_with_early_stopping(
     epochs: int,
     patience: int,
     resumable: Sequence[Any],
+    stopping: str = "suite",
 ) -> None:
     """Run `train_epoch` (which returns the mean loss) until validation stops improving.
 
     After each epoch the method is scored on the validation targets; the weights of the best
-    epoch by `run.select_metric` are restored at the end. `resumable` lists every object
+    epoch by `run.select_metric` are restored at the end (`stopping` names the rule, as in
+    `EarlyStopping`). `resumable` lists every object
     besides the model whose state the epochs change: optimizers, numpy and torch generators.
     With the model they make the trial's epoch checkpoint (`suite.checkpoint`), from which a
     stopped trial resumes exactly where it was.
     """
-    stopper = EarlyStopping(patience)
+    stopper = EarlyStopping(patience, stopping)
     checkpoint = EpochCheckpoint(run.checkpoint, [model, stopper, *resumable])
     epoch, stopped = checkpoint.resume(run)
     while not stopped and epoch < epochs:

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from baselines.sasrec import IGNORE, SASRec, left_aligned, training_windows
 from suite.matrix import DEFAULT_VARIANT
@@ -56,3 +57,21 @@ def test_both_training_regimens_learn_a_planted_successor(training, tmp_path):
     }
     summary = successor_chain_trial("sasrec", tmp_path, params)
     assert summary["variants"][DEFAULT_VARIANT]["metrics"]["recall@1"] > 0.9
+
+
+def test_training_loss_is_recboles_ce():
+    from recbole.data.interaction import Interaction
+
+    from baselines.sasrec import _build_model
+
+    method = SASRec({})
+    method.model = _build_model(method.params, n_items=30, length=6, device=torch.device("cpu"))
+    method.model.eval()  # no dropout, so both losses see the same network
+    histories = [np.array([3, 7, 1]), np.array([0, 29, 5, 5, 12, 8, 2])]
+    targets = np.array([4, 0])
+    seq, lengths = left_aligned(histories, 6)
+    batch = Interaction({"item_id_list": seq, "item_length": lengths, "item_id": torch.from_numpy(targets) + 1})
+    with torch.no_grad():
+        ours = method._loss(method.model(seq, lengths), torch.from_numpy(targets))
+        theirs = method.model.calculate_loss(batch)
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-6)
