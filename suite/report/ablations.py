@@ -36,16 +36,33 @@ def ablation_frame(collected: Collected, rows: dict[str, dict[str, str]]) -> pd.
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def merged_with_reference(rows: dict[str, dict[str, str]], reference: str) -> tuple[dict[str, dict[str, str]], str]:
+    """The rows, with those that are the `reference` under another name (e.g. `attention=
+    bidirectional`, the full model's own mask) merged into it: one row, labelled
+    `attention=bidirectional (full model)`, in the place of the first of them. Returns the rows
+    and the reference's label."""
+    same = [label for label, where in rows.items() if label != reference and where == rows.get(reference)]
+    if not same:
+        return rows, reference
+    merged = f"{' = '.join(same)} ({reference})"
+    kept = {}
+    for label, where in rows.items():
+        if label == same[0]:
+            kept[merged] = where
+        elif label != reference and label not in same:
+            kept[label] = where
+    return kept, merged
+
+
 def build_ablation_table(
     collected: Collected, ablation: dict[str, Any], evaluation: EvaluationConfig, reference: str = FULL_MODEL
 ) -> Leaderboard:
     """The ablation's rows (labels to `{row, variant}`), each tested against the `reference` row."""
-    rows = ablation["rows"]
+    rows, reference = merged_with_reference(ablation["rows"], reference)
     frame = ablation_frame(collected, rows)
     if frame.empty:
         frame = pd.DataFrame(columns=["dataset", "row", "seed", "user", *evaluation.metrics])
-    same = [label for label, where in rows.items() if label != reference and where == rows[reference]]
-    cells = compare_rows(frame, evaluation, reference=reference, untested=same)
+    cells = compare_rows(frame, evaluation, reference=reference)
     present = set(frame["row"])
     users = frame.groupby("dataset")["user"].nunique().to_dict()
     return Leaderboard(

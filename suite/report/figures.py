@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from suite.config import EvaluationConfig  # noqa: E402
+from suite.report.ablations import FULL_MODEL  # noqa: E402
 from suite.report.leaderboard import Leaderboard  # noqa: E402
 from suite.report.render import metric_label  # noqa: E402
 from suite.store import write_atomic  # noqa: E402
@@ -43,8 +44,8 @@ def _axis_values(labels: Sequence[str], axis: str | None) -> tuple[list[str], li
     if axis is None:
         return list(labels), None
     ticks = [label.split("=", 1)[1] if label.startswith(f"{axis}=") else label for label in labels]
-    try:
-        return ticks, [float(t) for t in ticks]
+    try:  # a value merged with the full model reads `5 (full model)`
+        return ticks, [float(t.removesuffix(f" ({FULL_MODEL})")) for t in ticks]
     except ValueError:
         return ticks, None
 
@@ -60,7 +61,7 @@ def ablation_figure(
 ) -> None:
     """One panel per dataset: the select metric and Recall@max K of each row of an ablation."""
     cells = table.cells
-    labels = [r for r in table.rows if axis is None or r != "full model"]
+    labels = [r for r in table.rows if axis is None or r != FULL_MODEL]
     ticks, numbers = _axis_values(labels, axis)
     top = f"recall@{max(evaluation.ks)}"
     metrics = list(dict.fromkeys([evaluation.select_metric, top]))

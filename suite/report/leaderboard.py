@@ -8,7 +8,7 @@ both rows of a test have, and the p-values of a whole table are corrected togeth
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,15 +44,12 @@ def paired_users(part: pd.DataFrame, metric: str, row: str, against: str) -> pd.
     return users.reindex(columns=[row, against]).dropna()
 
 
-def compare_rows(
-    frame: pd.DataFrame, evaluation: EvaluationConfig, reference: str | None = None, untested: Collection[str] = ()
-) -> pd.DataFrame:
+def compare_rows(frame: pd.DataFrame, evaluation: EvaluationConfig, reference: str | None = None) -> pd.DataFrame:
     """One record per (dataset, row, metric): mean and std over seeds, place (1 = best; rows with
     equal means share it), p-value against the reference.
 
     `frame` holds per-user values (dataset, row, seed, user, <metrics>). The reference is the
-    named row, or each column's best when None; `untested` rows (the reference under another
-    name) are not tested. Each test pairs the seeds both rows have (`paired_users`).
+    named row, or each column's best when None. Each test pairs the seeds both rows have (`paired_users`).
     `improvement` is the relative gain over the reference's mean. The p-values are corrected
     together with `evaluation.correction`.
     """
@@ -67,7 +64,7 @@ def compare_rows(
             places = means.rank(method="dense", ascending=False).astype(int)  # equal means share a place
             for row, mean in means.items():
                 p = np.nan
-                if row != against and row not in untested and against in means.index:
+                if row != against and against in means.index:
                     pair = paired_users(part, metric, row, against)
                     if len(pair):
                         p = paired_test(pair[row].to_numpy(), pair[against].to_numpy(), evaluation.test)

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from suite.config import EvaluationConfig
+from suite.report.ablations import merged_with_reference
 from suite.report.build import build_report
 from suite.report.collect import collect
 from suite.report.leaderboard import build_leaderboard
@@ -75,7 +76,7 @@ def test_ablation_tables_test_rows_against_the_full_model(store):
     steps = pd.read_csv(store.root / "ablations" / "steps.csv").set_index(["row", "metric"])
     assert steps.loc[("steps=1", "ndcg@10"), "significant"]
     assert steps.loc[("steps=1", "ndcg@10"), "improvement"] == pytest.approx((0.2 - 0.9) / 0.9)
-    assert np.isnan(steps.loc[("steps=2", "ndcg@10"), "p_value"])  # the full model under another name
+    assert np.isnan(steps.loc[("steps=2 (full model)", "ndcg@10"), "p_value"])  # the reference itself
     loss = pd.read_csv(store.root / "ablations" / "loss.csv").set_index(["row", "metric"])
     assert not loss.loc[("w/o L_his", "ndcg@10"), "significant"]  # 2 of 40 users differ
     markdown = (store.root / "ablations" / "loss.md").read_text()
@@ -86,7 +87,7 @@ def test_ablation_tables_test_rows_against_the_full_model(store):
 def test_ablation_rows_show_the_decoding_cost_of_their_own_variant(store):
     build_report(store.root)
     steps = pd.read_csv(store.root / "ablations" / "steps.csv").groupby("row").first()
-    assert steps.loc["full model", "seconds_per_1k_users"] == pytest.approx(1000 * 0.1 / USERS)
+    assert steps.loc["steps=2 (full model)", "seconds_per_1k_users"] == pytest.approx(1000 * 0.1 / USERS)
     assert steps.loc["steps=1", "seconds_per_1k_users"] == pytest.approx(1000 * 0.04 / USERS)
     assert (steps["train_seconds"] == 1.0).all()  # one trained model under every variant
     assert "s/1k users" in (store.root / "ablations" / "steps.md").read_text()
@@ -176,4 +177,30 @@ def test_the_full_model_is_the_reference_wherever_its_row_sorts(store):
     build_report(store.root)
     beam = pd.read_csv(store.root / "ablations" / "beam.csv").set_index(["row", "metric"])
     assert beam.loc[("beam=1", "ndcg@10"), "improvement"] == pytest.approx((0.2 - 0.9) / 0.9)
-    assert np.isnan(beam.loc[("full model", "ndcg@10"), "p_value"])
+    assert np.isnan(beam.loc[("steps=2 (full model)", "ndcg@10"), "p_value"])
+
+
+def test_a_row_that_is_the_full_model_is_shown_once_under_both_names(store):
+    build_report(store.root)
+    steps = pd.read_csv(store.root / "ablations" / "steps.csv")
+    assert sorted(steps["row"].unique()) == ["steps=1", "steps=2 (full model)"]
+    markdown = (store.root / "ablations" / "steps.md").read_text()
+    first_cells = [line.split("|")[1].strip() for line in markdown.splitlines() if line.startswith("| ")]
+    assert first_cells == ["Method", "steps=1", "steps=2 (full model)"]
+    assert "relative improvement over `steps=2 (full model)`" in markdown
+    assert "comparisons of this table" in markdown and "over the 5 comparisons" in markdown  # steps=1 only
+
+
+def test_several_rows_that_are_the_full_model_merge_into_one():
+    rows = {
+        "full model": {"row": "diff", "variant": "default"},
+        "a=1": {"row": "diff", "variant": "a=1"},
+        "b=0": {"row": "diff", "variant": "default"},
+        "c=0": {"row": "diff", "variant": "default"},
+    }
+    merged, reference = merged_with_reference(rows, "full model")
+    assert reference == "b=0 = c=0 (full model)"
+    assert list(merged) == ["a=1", reference]
+    assert merged_with_reference({"full model": rows["full model"], "a=1": rows["a=1"]}, "full model")[1] == (
+        "full model"
+    )
