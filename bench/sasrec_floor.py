@@ -9,7 +9,7 @@ side is the default benchmark's `sasrec` trial at the same seed, read from a res
 every seed under `--out`: mean test metrics, each seed's NDCG@10, and the paired Wilcoxon test
 on per-user values averaged over seeds, as the leaderboard tests its rows.
 
-On 2 CPU cores each side takes one to two hours a seed; `make bench-floor` runs seeds 0 and 1
+On 2 CPU cores each side takes 1.5 to 2.5 hours a seed; `make bench-floor` runs seeds 0 and 1
 side by side, and `make bench` prints the comparison of what is there:
 
     python bench/sasrec_floor.py --seed 0 --suite-store results/reference/ml100k-store &

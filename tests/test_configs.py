@@ -19,3 +19,12 @@ def test_dry_run_validates(path, capsys):
 def test_paper_presets_exist_for_each_method_paper():
     names = {p.stem for p in (ROOT / "configs" / "paper").glob("*.yaml")}
     assert {"llada-rec-table3", "madrec-table1", "greed-table1"} <= names
+
+
+def test_the_reference_store_holds_exactly_the_default_files_trials():
+    """README: after copying it into results/ml100k, `make benchmark` trains nothing."""
+    from suite.config import load_config
+    from suite.matrix import expand
+
+    stored = {p.name for p in (ROOT / "results" / "reference" / "ml100k-store" / "trials").iterdir() if p.is_dir()}
+    assert {spec.key for spec in expand(load_config(ROOT / "benchmark.yaml"))} == stored
