@@ -68,13 +68,14 @@ class EarlyStopping:
     def update(self, epoch: int, score: float, model: torch.nn.Module) -> bool:
         if self.rule == "recbole":
             score = round(score, 4)
-        gain = score >= self.best_score if self.rule == "recbole" else score > self.best_score
+            gain, limit = score >= self.best_score, self.patience + 1
+        else:
+            gain, limit = score > self.best_score, self.patience
         if gain:
             self.best_score, self.best_epoch = score, epoch
             self.best_state = copy.deepcopy(model.state_dict())
             return False
-        waited = epoch - (self.best_epoch or 0)
-        return waited > self.patience if self.rule == "recbole" else waited >= self.patience
+        return epoch - (self.best_epoch or 0) >= limit
 
     def restore(self, model: torch.nn.Module) -> None:
         if self.best_state is not None:

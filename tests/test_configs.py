@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 
 from suite.cli import main
+from suite.config import load_config
+from suite.matrix import expand
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted([ROOT / "benchmark.yaml", *(ROOT / "configs").rglob("*.yaml")])
@@ -23,8 +25,5 @@ def test_paper_presets_exist_for_each_method_paper():
 
 def test_the_reference_store_holds_exactly_the_default_files_trials():
     """README: after copying it into results/ml100k, `make benchmark` trains nothing."""
-    from suite.config import load_config
-    from suite.matrix import expand
-
     stored = {p.name for p in (ROOT / "results" / "reference" / "ml100k-store" / "trials").iterdir() if p.is_dir()}
     assert {spec.key for spec in expand(load_config(ROOT / "benchmark.yaml"))} == stored

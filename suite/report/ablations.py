@@ -75,6 +75,7 @@ def build_ablation_table(
         efficiency=efficiency_frame(
             collected, {label: (where["row"], where["variant"]) for label, where in rows.items()}
         ),
+        pending=[label for label in rows if label not in present],
     )
 
 

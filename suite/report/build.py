@@ -17,13 +17,7 @@ from pathlib import Path
 
 from suite.errors import SuiteError
 from suite.matrix import DEFAULT_VARIANT
-from suite.report.ablations import (
-    FULL_MODEL,
-    build_ablation_table,
-    merged_with_reference,
-    read_ablations,
-    variant_tables,
-)
+from suite.report.ablations import build_ablation_table, read_ablations, variant_tables
 from suite.report.collect import collect, read_evaluation
 from suite.report.figures import ablation_figure, method_colours, recall_at_k_figure
 from suite.report.leaderboard import build_leaderboard
@@ -65,10 +59,8 @@ def build_report(root: Path) -> str:
         if table.cells.empty:
             continue
         note = footer(table, evaluation, [], reference="the full model")
-        labels, _ = merged_with_reference(ablation["rows"], FULL_MODEL)
-        pending = [label for label in labels if label not in table.rows]
-        if pending:
-            note += f" No results yet: {', '.join(pending)}."
+        if table.pending:
+            note += f" No results yet: {', '.join(table.pending)}."
         write_table(root / "ablations", name, table, evaluation, note)
         method = ablation["method"]
         figure = root / "figures" / f"ablation-{name}.png"

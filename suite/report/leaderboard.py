@@ -32,6 +32,7 @@ class Leaderboard:
     comparisons: int
     reference: str | None = None  # the row every other is tested against; None: each column's best
     efficiency: pd.DataFrame = field(default_factory=pd.DataFrame)  # dataset, row, params, train s, s/1k users
+    pending: list[str] = field(default_factory=list)  # declared rows with no results yet
 
 
 def paired_users(part: pd.DataFrame, metric: str, row: str, against: str) -> pd.DataFrame:
