@@ -1,5 +1,4 @@
-"""Baselines: most-popular items, SASRec and TIGER."""
+"""Baselines: most-popular items, SASRec and TIGER.
 
-from baselines import pop, sasrec, tiger
-
-__all__ = ["pop", "sasrec", "tiger"]
+The method registry (`suite.registry.methods`) imports each baseline's module on its first lookup.
+"""

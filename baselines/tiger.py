@@ -16,6 +16,7 @@ training sequence (0 = every prefix, as in the paper; costly on a CPU), each wit
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -23,35 +24,45 @@ from torch import nn
 from torch.nn import functional
 
 from suite.context import TrainContext
-from suite.nn import Block
+from suite.nn import Block, BlockShape, config_from
 from suite.protocol import MethodBase, TopK
 from suite.registry import register
-from suite.tokenizers.trie import PrefixTrie
-from suite.tokenizers.vocabulary import SidVocabulary, item_tokens
+from suite.semantic_ids.trie import PrefixTrie
+from suite.semantic_ids.vocabulary import SidVocabulary, item_tokens
 from suite.training import PRECISIONS, mixed_precision, prefix_epoch, train_with_early_stopping
 
 
+@dataclass(frozen=True, kw_only=True)
+class TigerConfig(BlockShape):
+    """The encoder-decoder's shape: histories of up to `max_items` items."""
+
+    max_items: int
+    encoder_layers: int
+    decoder_layers: int
+
+
 class TigerModel(nn.Module):
-    def __init__(self, vocab: SidVocabulary, p: dict):
+    def __init__(self, vocab: SidVocabulary, config: TigerConfig):
         super().__init__()
-        d = p["d_model"]
+        c = config
+        d = c.d_model
         self.token = nn.Embedding(vocab.size, d, padding_idx=vocab["pad"])
-        self.recency = nn.Embedding(p["max_items"], d)
+        self.recency = nn.Embedding(c.max_items, d)
         self.code_position = nn.Embedding(vocab.length + 1, d)
         block = dict(
             d_model=d,
-            heads=p["heads"],
-            d_kv=p["d_kv"],
-            d_ff=p["d_ff"],
-            dropout=p["dropout"],
-            attention_dropout=p["attention_dropout"],
-            activation=p["activation"],
+            heads=c.heads,
+            d_kv=c.d_kv,
+            d_ff=c.d_ff,
+            dropout=c.dropout,
+            attention_dropout=c.attention_dropout,
+            activation=c.activation,
         )
-        self.encoder = nn.ModuleList(Block(**block) for _ in range(p["encoder_layers"]))
-        self.decoder = nn.ModuleList(Block(**block, cross_attention=True) for _ in range(p["decoder_layers"]))
+        self.encoder = nn.ModuleList(Block(**block) for _ in range(c.encoder_layers))
+        self.decoder = nn.ModuleList(Block(**block, cross_attention=True) for _ in range(c.decoder_layers))
         self.encoder_norm = nn.LayerNorm(d)
         self.decoder_norm = nn.LayerNorm(d)
-        self.dropout = nn.Dropout(p["dropout"])
+        self.dropout = nn.Dropout(c.dropout)
         for embedding in (self.token, self.recency, self.code_position):
             nn.init.normal_(embedding.weight, std=0.02)  # small, so the tied output starts near uniform
 
@@ -135,7 +146,7 @@ class Tiger(MethodBase):
         self.sid_tokens = self.vocab.tokens(ids.codes)
         self.device = run.device
         self.trie = PrefixTrie(ids.codes, ids.codebook_sizes).to(run.device)
-        self.model = TigerModel(self.vocab, p).to(run.device)
+        self.model = TigerModel(self.vocab, config_from(TigerConfig, p)).to(run.device)
         optimizer = torch.optim.AdamW(self.model.parameters(), lr=p["learning_rate"], weight_decay=p["weight_decay"])
         rng = np.random.default_rng(run.seed)
         sequences = run.data.train_sequences()

@@ -30,11 +30,11 @@ from sasrec_vs_recbole import recbole_pipeline
 from tabulate import tabulate
 
 from baselines.sasrec import SASRec
-from suite.config import DatasetConfig, EvaluationConfig, Resources
-from suite.matrix import DEFAULT_VARIANT, TrialSpec, Variant, canonical_json
+from suite.matrix import TrialSpec, Variant, canonical_json
 from suite.report.leaderboard import compare_rows
 from suite.store import Store, write_frame, write_json
 from suite.trial import run_trial
+from suite.types import DEFAULT_VARIANT, DatasetConfig, EvaluationConfig, Resources
 
 EVALUATION = EvaluationConfig()
 KS = EVALUATION.ks

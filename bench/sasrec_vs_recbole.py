@@ -27,12 +27,12 @@ from tabulate import tabulate
 
 from baselines.sasrec import SASRec
 from suite.compat import numpy_aliases, trusted_trainer_checkpoints
-from suite.config import DatasetConfig
 from suite.context import TrainContext
 from suite.data.prepare import prepare
 from suite.data.sources import builtin_path
 from suite.metrics import rank_metrics
 from suite.training import seed_everything
+from suite.types import DatasetConfig
 
 SUITE_ORDER = "ml-100k-in-suite-order"
 """recbole's name for ML-100K with ranked timestamps (`recbole_copy_in_suite_order`)."""

@@ -23,10 +23,10 @@ from contextlib import contextmanager
 import torch
 from tabulate import tabulate
 
-from suite.config import DEFAULT_ENCODER, DatasetConfig
 from suite.context import TrainContext
 from suite.registry import get_method
 from suite.tokenizers.base import complete_tokenizer
+from suite.types import DEFAULT_ENCODER, DatasetConfig
 
 
 def matmul_flops(seconds: float = 2.0, size: int = 1024) -> float:

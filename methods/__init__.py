@@ -1,5 +1,4 @@
-"""The discrete-diffusion methods (LLaDA-Rec, MADRec, GREED) and their shared core."""
+"""The discrete-diffusion methods (LLaDA-Rec, MADRec, GREED) and their shared core.
 
-from methods import greed, llada_rec, madrec
-
-__all__ = ["greed", "llada_rec", "madrec"]
+The method registry (`suite.registry.methods`) imports each method's module on its first lookup.
+"""

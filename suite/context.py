@@ -10,10 +10,12 @@ from typing import Any
 
 import torch
 
-from suite.config import DEFAULT_ENCODER
 from suite.data.prepare import PreparedData
 from suite.metrics import rank_metrics
-from suite.tokenizers.semantic_ids import SemanticIds
+from suite.semantic_ids.assembly import SemanticIds
+from suite.tokenizers.base import tokenizer_label
+from suite.tokenizers.fitting import catalog_semantic_ids
+from suite.types import DEFAULT_ENCODER
 
 
 @dataclass
@@ -50,8 +52,6 @@ class TrainContext:
         global generator; a forked one keeps the trial's own draws, its initial weights and
         dropout, the same whether the SIDs are built here or loaded from the cache.
         """
-        from suite.tokenizers.fitting import catalog_semantic_ids, tokenizer_label
-
         with torch.random.fork_rng(devices=[]):
             ids, _ = catalog_semantic_ids(self.data, self.encoder, tokenizer, self.seed)
         self.tokenizer_report = {

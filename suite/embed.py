@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from suite.cache import content_hash, get_or_build
-from suite.config import DEFAULT_ENCODER
 from suite.data.prepare import PreparedData
 from suite.errors import SuiteError
+from suite.types import DEFAULT_ENCODER
 
 PROGRESS_FROM = 3000  # show a progress bar for catalogs at least this large
 

@@ -9,11 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from suite.config import BenchmarkConfig, DatasetConfig, MethodConfig, Resources
 from suite.errors import ConfigError
 from suite.registry import get_method
-
-DEFAULT_VARIANT = "default"
+from suite.tokenizers.base import complete_tokenizer, tokenizer_label
+from suite.types import DEFAULT_VARIANT, FULL_MODEL, BenchmarkConfig, DatasetConfig, MethodConfig, Resources
 
 
 def canonical_json(value: Any) -> str:
@@ -22,8 +21,6 @@ def canonical_json(value: Any) -> str:
 
 def _label(assignment: Mapping[str, Any]) -> str:
     """`beam=1,order=margin`; a tokenizer shows as its name plus what differs from its defaults."""
-    from suite.tokenizers.fitting import tokenizer_label
-
     return ",".join(
         f"{k}={tokenizer_label(v) if k == 'tokenizer' and isinstance(v, Mapping) else v}" for k, v in assignment.items()
     )
@@ -143,7 +140,7 @@ def ablation_index(config: BenchmarkConfig) -> dict[str, dict[str, AblationRow]]
     for ablation in config.ablations.values():
         entry = config.methods[ablation.method]
         base = _base_params(entry)
-        rows = {"full model": AblationRow(entry.name, DEFAULT_VARIANT)}
+        rows = {FULL_MODEL: AblationRow(entry.name, DEFAULT_VARIANT)}
         for label, overrides in ablation.rows.items():
             kind, _ = _ablation_row(entry, base, label, dict(overrides))
             rows[label] = {
@@ -173,8 +170,6 @@ def _base_params(entry: MethodConfig) -> dict[str, Any]:
     cls = get_method(entry.method)
     params = {**cls.defaults, **cls.inference_defaults, **entry.params}
     if isinstance(params.get("tokenizer"), Mapping):
-        from suite.tokenizers.base import complete_tokenizer
-
         params["tokenizer"] = complete_tokenizer(params["tokenizer"])
     return params
 
@@ -250,8 +245,7 @@ def _trials(
 
 def _check_params(config: BenchmarkConfig, entry: MethodConfig, params: dict[str, Any], key: str) -> None:
     """A ConfigError at `key` when the method's `check_params` finds the combination unusable."""
-    check = getattr(get_method(entry.method), "check_params", None)
-    problem = check(params) if check is not None else None
+    problem = get_method(entry.method).check_params(params)
     if problem:
         raise ConfigError(config.source, key, problem)
 

@@ -11,12 +11,36 @@ Self-attention can take keys and values computed earlier (`past`) for tokens bef
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
 import torch
 from torch import nn
 from torch.nn import functional
 
 NORMS = {"layer": nn.LayerNorm, "rms": nn.RMSNorm}
 ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU}
+
+Config = TypeVar("Config")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlockShape:
+    """What every `Block` of a model shares; the models' config dataclasses extend it."""
+
+    d_model: int
+    heads: int
+    d_kv: int
+    d_ff: int
+    dropout: float = 0.1
+    attention_dropout: float = 0.0
+    activation: str = "gelu"
+
+
+def config_from(cls: type[Config], params: Mapping[str, Any], **given: Any) -> Config:
+    """A model's config dataclass: the fields in `given`, the rest from a method's `params`."""
+    return cls(**{f.name: given[f.name] if f.name in given else params[f.name] for f in fields(cls)})
 
 
 class Rotary(nn.Module):

@@ -26,23 +26,33 @@ class Method(Protocol):
     """A recommender the suite can train and evaluate.
 
     `defaults` holds the training parameters and `inference_defaults` the parameters of
-    `recommend`; together they are the method's whole documented configuration. One fitted
-    instance is asked to `recommend` under every inference variant of a trial. An optional
-    `smoke_params` gives the overrides of a seconds-long smoke run (the automatic test).
-
-    An optional classmethod `check_params(params) -> str | None` rejects parameter
-    combinations that cannot work together. It gets each trial's full parameters (with each
-    inference variant) when the YAML is expanded; the sentence it returns becomes a config
-    error naming the YAML key.
+    `recommend`; together they are the method's whole documented configuration, and the
+    config checks every YAML value against the type of its default. One fitted instance is
+    asked to `recommend` under every inference variant of a trial.
 
     Conditional recommendation: a method whose `inference_defaults` has `condition` (the
     number of the target's SID positions given in advance) is passed the true target items
     as `targets=` by the evaluation, for every variant where `condition` is above 0.
+
+    The three hooks below are optional: a registered class that does not define them gets
+    `MethodBase`'s (no choices, no smoke overrides, every combination accepted).
     """
 
     name: ClassVar[str]
     defaults: ClassVar[Mapping[str, Any]]
     inference_defaults: ClassVar[Mapping[str, Any]]
+    choices: ClassVar[Mapping[str, Sequence[Any]]]
+    """The allowed values of enumerated parameters, e.g. `{"order": ("confidence", "margin")}`:
+    any other value in the YAML is a config error that lists these."""
+    smoke_params: ClassVar[Mapping[str, Any]]
+    """Overrides that make a trial seconds long on a CPU: the automatic smoke test trains every
+    registered method with its defaults, one epoch and these."""
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> str | None:
+        """Reject parameter combinations that cannot work together: None if `params` are usable,
+        else the sentence that becomes a config error naming the YAML key. It gets each trial's
+        full parameters (with each inference variant's overrides) when the YAML is expanded."""
 
     def __init__(self, params: Mapping[str, Any]) -> None: ...
 
@@ -55,18 +65,46 @@ class Method(Protocol):
     def n_parameters(self) -> int: ...
 
 
+REQUIRED = ("defaults", "inference_defaults", "fit", "recommend")
+OPTIONAL_HOOKS = ("choices", "smoke_params", "check_params")
+
+
 class MethodBase:
-    """Convenience base: empty defaults, parameter storage and a parameter count."""
+    """Convenience base: empty defaults, the optional hooks, parameter storage and a parameter count."""
 
     name: ClassVar[str] = ""
     defaults: ClassVar[Mapping[str, Any]] = {}
     inference_defaults: ClassVar[Mapping[str, Any]] = {}
+    choices: ClassVar[Mapping[str, Sequence[Any]]] = {}
+    smoke_params: ClassVar[Mapping[str, Any]] = {}
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> str | None:
+        return None
 
     def __init__(self, params: Mapping[str, Any]) -> None:
         self.params = {**self.defaults, **self.inference_defaults, **params}
+
+    def fit(self, run: TrainContext) -> None:
+        raise NotImplementedError(f"{type(self).__qualname__} does not implement fit")
+
+    def recommend(self, histories: Sequence[np.ndarray], k: int, **inference: Any) -> TopK:
+        raise NotImplementedError(f"{type(self).__qualname__} does not implement recommend")
 
     def n_parameters(self) -> int:
         model = getattr(self, "model", None)
         if model is None:
             return 0
         return sum(p.numel() for p in model.parameters())
+
+
+def conform(cls: type) -> type:
+    """`cls` as the registry keeps it: a TypeError if it lacks a required member of the protocol,
+    and `MethodBase`'s optional hooks where it defines none of its own."""
+    missing = [member for member in REQUIRED if not hasattr(cls, member)]
+    if missing:
+        raise TypeError(f"method class {cls.__qualname__} lacks {', '.join(missing)} (see suite.protocol.Method)")
+    for hook in OPTIONAL_HOOKS:
+        if not hasattr(cls, hook):
+            setattr(cls, hook, vars(MethodBase)[hook])
+    return cls

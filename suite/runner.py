@@ -14,18 +14,20 @@ import re
 import sys
 import traceback
 from collections.abc import Collection
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from suite.cache import cache_dir
-from suite.config import BenchmarkConfig
 from suite.data.prepare import prepare
 from suite.errors import SuiteError
 from suite.manifest import git_commit, hardware, now, package_versions
 from suite.matrix import TrialSpec, ablation_manifest
+from suite.report.build import build_report
 from suite.report.datasets import write_dataset_stats
-from suite.store import MATRIX_FILE, Store, write_json, write_text
+from suite.store import Store
+from suite.trial import run_trial
+from suite.types import DEFAULT_VARIANT, BenchmarkConfig
 
 RAY_ENVIRONMENT = {
     "RAY_CHDIR_TO_TRIAL_DIR": "0",  # trials write to the absolute store path, not Ray's trial folder
@@ -48,16 +50,14 @@ def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) 
     """The Ray Tune function trainable: one TrialSpec, reported epoch by epoch."""
     from ray import tune
 
-    from suite.trial import run_trial
-
     spec = TrialSpec.from_dict(specs[config["trial"]])
     store = Store(Path(store_root))
     label = f"[{spec.dataset.name} {spec.row} seed={spec.seed}]"
-    error_file = store.error_file(spec.key)
-    error_file.unlink(missing_ok=True)  # an earlier attempt's: this attempt writes its own, or the driver does
+    store.clear_error(spec.key)  # an earlier attempt's: this attempt writes its own, or the driver does
 
     def on_epoch(row: dict[str, Any]) -> None:
-        score = row.get(f"valid_{spec.select_metric}")
+        # a method may log an epoch without a loss or a validation score (a plugin's, say)
+        score = row.get(f"valid_{spec.select_metric}", float("nan"))
         loss = row.get("loss", float("nan"))
         print(f"{label} epoch {row['epoch']} loss={loss:.4f} valid {spec.select_metric}={score:.4f}")
         tune.report({"epoch": row["epoch"], f"valid_{spec.select_metric}": score})
@@ -65,16 +65,14 @@ def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) 
     try:
         summary = run_trial(spec, store, on_epoch=on_epoch)
     except Exception as error:
-        write_text(error_file, f"{failure_reason(error)}\n\n{traceback.format_exc()}")
+        store.write_error(spec.key, failure_reason(error), traceback.format_exc())
         raise
-    default = summary["variants"]["default"]["metrics"]
+    default = summary["variants"][DEFAULT_VARIANT]["metrics"]
     tune.report({"epoch": summary["epochs"], f"test_{spec.select_metric}": default[spec.select_metric], "done": True})
 
 
-def check_shared_store(root: Path) -> None:
+def check_shared_store(store: Store) -> None:
     """On a cluster, a task on every node must be able to write the results folder."""
-    import uuid
-
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
@@ -86,7 +84,7 @@ def check_shared_store(root: Path) -> None:
         return ray.get_runtime_context().get_node_id()
 
     nodes = [node["NodeID"] for node in ray.nodes() if node["Alive"]]
-    paths = [root / f".store-probe-{uuid.uuid4().hex}" for _ in nodes]
+    paths = [store.probe_file() for _ in nodes]
     try:
         ray.get(
             [
@@ -95,8 +93,9 @@ def check_shared_store(root: Path) -> None:
             ]
         )
     except Exception as error:
+        reason = failure_reason(getattr(error, "cause", error))
         raise SuiteError(
-            f"{root}: a Ray worker cannot write the results folder ({failure_reason(getattr(error, 'cause', error))}); "
+            f"{store.root}: a Ray worker cannot write the results folder ({reason}); "
             f"on a cluster it must be on storage that every node shares"
         ) from None
     missing = [p for p in paths if not p.is_file()]
@@ -104,7 +103,7 @@ def check_shared_store(root: Path) -> None:
         path.unlink(missing_ok=True)
     if missing:
         raise SuiteError(
-            f"{root}: files written there by Ray workers do not appear here; "
+            f"{store.root}: files written there by Ray workers do not appear here; "
             f"on a cluster the results folder must be on storage that every node shares"
         )
 
@@ -153,8 +152,6 @@ def run_experiment(
 ) -> RunOutcome:
     """Run every pending trial through Ray Tune (only those whose key is in `selected`, when
     given), then rebuild the report from every complete trial of `specs`, if any."""
-    from suite.report.build import build_report
-
     root = root.resolve()
     store = Store(root)
     store.remove_temporaries()  # left by a run that was killed mid-write
@@ -170,11 +167,11 @@ def run_experiment(
         "hardware": hardware(),
         "ray_address": address,
     }
-    write_json(root / "manifest.json", manifest)
-    write_json(root / "evaluation.json", asdict(config.evaluation))
-    write_json(root / "ablations.json", ablation_manifest(config))
-    write_json(root / MATRIX_FILE, {"keys": [spec.key for spec in specs]})
-    print(write_dataset_stats(root, stats))
+    store.write_manifest(manifest)
+    store.write_evaluation(config.evaluation)
+    store.write_ablations(ablation_manifest(config))
+    store.write_matrix([spec.key for spec in specs])
+    print(write_dataset_stats(store, stats))
 
     unfinished = [spec for spec in specs if rerun or not store.is_complete(spec.key)]
     pending = [spec for spec in unfinished if selected is None or spec.key in selected]
@@ -187,9 +184,9 @@ def run_experiment(
         + (f", {unselected} not selected" if unselected else "")
     )
     if pending:
-        _tune(config, pending, root, address)
+        _tune(config, pending, store, address)
     unfinished_keys = [spec.key for spec in pending if not store.is_complete(spec.key)]
-    failed = [key for key in unfinished_keys if store.error_file(key).exists()]
+    failed = [key for key in unfinished_keys if store.has_error(key)]
     interrupted = [key for key in unfinished_keys if key not in failed]
     reported = any(store.is_complete(spec.key) for spec in specs)
     if reported:
@@ -202,7 +199,7 @@ def run_experiment(
         "interrupted": interrupted,
         "not_selected": unselected,
     }
-    write_json(root / "manifest.json", manifest)
+    store.write_manifest(manifest)
     return RunOutcome(
         trained=len(pending) - len(unfinished_keys),
         skipped=len(specs) - len(unfinished),
@@ -213,18 +210,18 @@ def run_experiment(
     )
 
 
-def _tune(config: BenchmarkConfig, pending: list[TrialSpec], root: Path, address: str | None) -> None:
+def _tune(config: BenchmarkConfig, pending: list[TrialSpec], store: Store, address: str | None) -> None:
     for name, value in RAY_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     from ray import tune
 
     _start_ray(address)
     if address:
-        check_shared_store(root)
+        check_shared_store(store)
     by_label = {_trial_label(spec): spec for spec in pending}
     resources = {label: {"cpu": s.resources.cpu, "gpu": s.resources.gpu} for label, s in by_label.items()}
     trainable = tune.with_parameters(
-        _trainable, specs={label: s.to_dict() for label, s in by_label.items()}, store_root=str(root)
+        _trainable, specs={label: s.to_dict() for label, s in by_label.items()}, store_root=str(store.root)
     )
     tuner = tune.Tuner(
         tune.with_resources(trainable, lambda config: resources[config["trial"]]),
@@ -239,11 +236,9 @@ def _tune(config: BenchmarkConfig, pending: list[TrialSpec], root: Path, address
     )
     results = tuner.fit()
     sys.stdout.flush()
-    store = Store(root)
     for result in results:
         spec = by_label[result.config["trial"]]
-        error_file = store.error_file(spec.key)
-        if result.error is not None and not store.is_complete(spec.key) and not error_file.exists():
+        if result.error is not None and not store.is_complete(spec.key) and not store.has_error(spec.key):
             # The worker died without running the trainable's except clause (killed, crashed).
             reason = f"the trial's worker process died: {failure_reason(result.error)}"
-            write_text(error_file, f"{reason}\n\n{result.error!r}\n")
+            store.write_error(spec.key, reason, f"{result.error!r}\n")

@@ -1,10 +1,16 @@
-"""The results store: one folder per trial, every file written atomically.
+"""The results store: every file of an experiment folder, each written atomically.
 
-Layout under `results/<experiment>/trials/<key>/`: `spec.json`, `per_user.parquet`,
-`log.csv` and, last, `summary.json`, whose presence marks the trial complete; a trial that
-failed has `error.txt` (its reason on the first line) and no `summary.json`. While a trial
-trains, `checkpoint.pt` holds its last finished epoch (`suite.checkpoint`); it is deleted
-when the trial completes.
+The runner and the report speak to a `Store`; no other module knows a file name in it.
+Layout under `results/<experiment>/`:
+- `trials/<key>/`: `spec.json`, `per_user.parquet`, `log.csv` and, last, `summary.json`, whose
+  presence marks the trial complete; a trial that failed has `error.txt` (its reason on the
+  first line) and no `summary.json`. While a trial trains, `checkpoint.pt` holds its last
+  finished epoch (`suite.checkpoint`); it is deleted when the trial completes.
+- `manifest.json`: what ran, where and when; `evaluation.json`: the YAML's `evaluation:`;
+  `ablations.json`: where each ablation row's results live; `matrix.json`: the trial keys of
+  the configuration last run here (the report reads only those).
+- tables as `<stem>.{md,tex,csv}` (`leaderboard`, `datasets`, `tokenizers`; `ablations/<name>`,
+  `variants/<row>`), and `figures/<name>.png`.
 """
 
 from __future__ import annotations
@@ -13,17 +19,33 @@ import io
 import json
 import os
 import tempfile
+import uuid
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from suite.types import EvaluationConfig
+
+TRIALS = "trials"
 SUMMARY = "summary.json"
 SPEC = "spec.json"
 PER_USER = "per_user.parquet"
 LOG = "log.csv"
 ERROR = "error.txt"
 CHECKPOINT = "checkpoint.pt"
+
+MANIFEST = "manifest.json"
+EVALUATION = "evaluation.json"
+ABLATIONS = "ablations.json"
+MATRIX = "matrix.json"
+LEADERBOARD = "leaderboard"
+DATASETS = "datasets"
+TOKENIZERS = "tokenizers"
+ABLATION_TABLES = "ablations"
+VARIANT_TABLES = "variants"
+FIGURES = "figures"
 
 
 def _file_mode() -> int:
@@ -75,10 +97,6 @@ def write_frame(path: Path, frame: pd.DataFrame) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-MATRIX_FILE = "matrix.json"
-"""The trial keys of the configuration last run into a results folder; the report reads only these."""
-
-
 class Store:
     """The results folder of one experiment."""
 
@@ -86,7 +104,10 @@ class Store:
         self.root = Path(root)
 
     def trial_dir(self, key: str) -> Path:
-        return self.root / "trials" / key
+        return self.root / TRIALS / key
+
+    def has_trials(self) -> bool:
+        return (self.root / TRIALS).is_dir()
 
     def is_complete(self, key: str) -> bool:
         return (self.trial_dir(key) / SUMMARY).is_file()
@@ -100,8 +121,13 @@ class Store:
         return self.trial_dir(key) / CHECKPOINT
 
     def trial_keys(self) -> list[str]:
-        folder = self.root / "trials"
-        return sorted(p.name for p in folder.iterdir() if (p / SUMMARY).is_file()) if folder.is_dir() else []
+        """The keys of the complete trials."""
+        return [key for key in self.stored_keys() if self.is_complete(key)]
+
+    def stored_keys(self) -> list[str]:
+        """The keys of every trial folder, complete or not."""
+        folder = self.root / TRIALS
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
     def write_trial(self, key: str, spec: dict, per_user: pd.DataFrame, log: pd.DataFrame, summary: dict) -> None:
         """Write a finished trial; `summary.json` goes last, so it only exists for whole trials."""
@@ -127,3 +153,81 @@ class Store:
 
     def read_per_user(self, key: str) -> pd.DataFrame:
         return pd.read_parquet(self.trial_dir(key) / PER_USER)
+
+    def write_error(self, key: str, reason: str, details: str) -> None:
+        """Record why an attempt of the trial failed: `reason` (one line) first, then `details`."""
+        write_text(self.error_file(key), f"{reason}\n\n{details}")
+
+    def clear_error(self, key: str) -> None:
+        """Forget an earlier attempt's failure (a new attempt records its own)."""
+        self.error_file(key).unlink(missing_ok=True)
+
+    def has_error(self, key: str) -> bool:
+        return self.error_file(key).is_file()
+
+    def probe_file(self) -> Path:
+        """A fresh hidden name in the experiment folder, for checking that a worker writes where the driver reads."""
+        return self.root / f".store-probe-{uuid.uuid4().hex}"
+
+    def read_error(self, key: str) -> str | None:
+        """The first line of a failed trial's `error.txt` ('' if it is empty); None if there is none."""
+        path = self.error_file(key)
+        if not path.is_file():
+            return None
+        lines = path.read_text(errors="replace").strip().splitlines()
+        return lines[0] if lines else ""
+
+    # Experiment-level files.
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        write_json(self.root / MANIFEST, manifest)
+
+    def write_evaluation(self, evaluation: EvaluationConfig) -> None:
+        write_json(self.root / EVALUATION, asdict(evaluation))
+
+    def read_evaluation(self) -> EvaluationConfig:
+        """The `evaluation:` the last run used; the defaults if none was recorded."""
+        path = self.root / EVALUATION
+        if not path.is_file():
+            return EvaluationConfig()
+        raw = json.loads(path.read_text())
+        if "baseline" in raw:  # the YAML's spelling, as written by earlier versions
+            baseline = raw.pop("baseline")
+            raw["baselines"] = [] if baseline is None else [baseline] if isinstance(baseline, str) else baseline
+        return EvaluationConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+
+    def write_ablations(self, ablations: dict[str, dict[str, Any]]) -> None:
+        write_json(self.root / ABLATIONS, ablations)
+
+    def read_ablations(self) -> dict[str, dict[str, Any]]:
+        """Each ablation's method, axis and rows (`{label: {row, variant}}`); {} if none was recorded."""
+        path = self.root / ABLATIONS
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    def write_matrix(self, keys: list[str]) -> None:
+        write_json(self.root / MATRIX, {"keys": keys})
+
+    def current_keys(self) -> set[str] | None:
+        """The keys of the configuration last run here; None: take every stored trial.
+
+        A store can hold trials of an earlier version of the YAML (other parameters, so other
+        keys); they stay on disk but are left out of the tables.
+        """
+        path = self.root / MATRIX
+        return set(json.loads(path.read_text())["keys"]) if path.is_file() else None
+
+    def write_table(
+        self, stem: str, markdown: str, frame: pd.DataFrame, latex: str | None = None, section: str | None = None
+    ) -> None:
+        """`<stem>.md`, `<stem>.csv` and, when given, `<stem>.tex`, under `section` (a subfolder) if given."""
+        folder = self.root / section if section else self.root
+        write_text(folder / f"{stem}.md", markdown)
+        if latex is not None:
+            write_text(folder / f"{stem}.tex", latex)
+        write_frame(folder / f"{stem}.csv", frame)
+
+    def read_markdown(self, stem: str) -> str:
+        return (self.root / f"{stem}.md").read_text()
+
+    def write_figure(self, name: str, png: bytes) -> None:
+        write_atomic(self.root / FIGURES / f"{name}.png", png)

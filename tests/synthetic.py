@@ -4,10 +4,10 @@ from pathlib import Path
 
 import numpy as np
 
-from suite.config import DatasetConfig
 from suite.matrix import DEFAULT_VARIANT, TrialSpec, Variant, canonical_json
 from suite.store import Store
 from suite.trial import run_trial
+from suite.types import DatasetConfig
 
 
 def successor_chain(folder: Path, n_items: int = 30, n_users: int = 200, length: int = 8) -> DatasetConfig:

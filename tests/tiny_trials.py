@@ -1,8 +1,8 @@
 """Tiny trials: a method with its smoke parameters on a slice of ML-100K, on CPU, in seconds."""
 
-from suite.config import DatasetConfig
 from suite.matrix import TrialSpec, Variant, canonical_json
 from suite.registry import get_method
+from suite.types import DatasetConfig
 
 TINY = DatasetConfig(name="ml-100k", loader="atomic", history=20, max_users=40)
 
@@ -13,7 +13,7 @@ def tiny_spec(method: str, seed: int = 0, **params) -> TrialSpec:
     merged = {**cls.defaults, **cls.inference_defaults}
     if "epochs" in cls.defaults:
         merged["epochs"] = 1
-    merged.update(getattr(cls, "smoke_params", {}))
+    merged.update(cls.smoke_params)
     merged.update(params)
     return TrialSpec(
         dataset=TINY,

@@ -8,9 +8,22 @@ import torch
 from torch import nn
 
 from methods.diffusion.masks import attention_mask, blockwise_mask
-from suite.nn import NORMS, Block, Rotary
+from suite.nn import NORMS, Block, BlockShape, Rotary
 
 POSITIONS = ("learned", "rotary")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PredictorConfig(BlockShape):
+    """The mask predictor's shape: a sequence of `items` items (the target last) of `m` tokens each."""
+
+    vocab_size: int
+    m: int
+    items: int
+    layers: int
+    norm: str = "layer"
+    attention: str = "bidirectional"
+    positions: str = "learned"
 
 
 @dataclass
@@ -37,41 +50,37 @@ class MaskPredictor(nn.Module):
     (`history_cache`) and then runs only the target's tokens on each pass (`target_states`).
     """
 
-    def __init__(
-        self,
-        vocab_size: int,
-        m: int,
-        items: int,
-        d_model: int,
-        heads: int,
-        d_kv: int,
-        d_ff: int,
-        layers: int,
-        dropout: float,
-        attention_dropout: float,
-        norm: str,
-        activation: str,
-        attention: str,
-        positions: str = "learned",
-    ):
+    def __init__(self, config: PredictorConfig):
         super().__init__()
-        if positions not in POSITIONS:
-            raise ValueError(f"unknown positions {positions!r} (choose from: {', '.join(POSITIONS)})")
-        self.m, self.items, self.attention = m, items, attention
-        self.token = nn.Embedding(vocab_size, d_model, padding_idx=0)
+        c = config
+        if c.positions not in POSITIONS:
+            raise ValueError(f"unknown positions {c.positions!r} (choose from: {', '.join(POSITIONS)})")
+        m, items = c.m, c.items
+        self.config = config
+        self.m, self.items, self.attention = m, items, c.attention
+        self.token = nn.Embedding(c.vocab_size, c.d_model, padding_idx=0)
         nn.init.normal_(self.token.weight, std=0.02)
-        self.rotary = Rotary(d_kv, items * m) if positions == "rotary" else None
+        self.rotary = Rotary(c.d_kv, items * m) if c.positions == "rotary" else None
         if self.rotary is None:
-            self.recency = nn.Embedding(items, d_model)
-            self.position = nn.Embedding(m, d_model)
+            self.recency = nn.Embedding(items, c.d_model)
+            self.position = nn.Embedding(m, c.d_model)
             for embedding in (self.recency, self.position):
                 nn.init.normal_(embedding.weight, std=0.02)
         self.blocks = nn.ModuleList(
-            Block(d_model, heads, d_kv, d_ff, dropout, norm, activation, attention_dropout=attention_dropout)
-            for _ in range(layers)
+            Block(
+                c.d_model,
+                c.heads,
+                c.d_kv,
+                c.d_ff,
+                c.dropout,
+                c.norm,
+                c.activation,
+                attention_dropout=c.attention_dropout,
+            )
+            for _ in range(c.layers)
         )
-        self.norm = NORMS[norm](d_model)
-        self.dropout = nn.Dropout(dropout)
+        self.norm = NORMS[c.norm](c.d_model)
+        self.dropout = nn.Dropout(c.dropout)
         recency = torch.arange(items - 1, -1, -1).repeat_interleave(m)
         self.register_buffer("recency_index", recency, persistent=False)
         self.register_buffer("position_index", torch.arange(m).repeat(items), persistent=False)

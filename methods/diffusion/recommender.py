@@ -24,11 +24,12 @@ import torch
 from methods.diffusion.decoding import ORDERS, diffusion_beam_search
 from methods.diffusion.masks import ATTENTION_MASKS
 from methods.diffusion.noise import LOSS_WEIGHTINGS, corrupt, corrupt_items, masked_diffusion_loss, sample_rates
-from methods.diffusion.predictor import POSITIONS, MaskPredictor
+from methods.diffusion.predictor import POSITIONS, MaskPredictor, PredictorConfig
 from suite.context import TrainContext
+from suite.nn import config_from
 from suite.protocol import MethodBase, TopK
-from suite.tokenizers.trie import PrefixTrie
-from suite.tokenizers.vocabulary import SidVocabulary, item_tokens
+from suite.semantic_ids.trie import PrefixTrie
+from suite.semantic_ids.vocabulary import SidVocabulary, item_tokens
 from suite.training import PRECISIONS, mixed_precision, prefix_epoch, train_with_early_stopping
 
 COMMON_DEFAULTS: dict[str, Any] = {
@@ -97,22 +98,10 @@ class DiffusionRecommender(MethodBase):
         self.device = run.device
         self.trie = PrefixTrie(ids.codes, ids.codebook_sizes).to(run.device)
         self.catalog = torch.from_numpy(ids.codes)
-        self.model = MaskPredictor(
-            self.vocab.size,
-            self.vocab.length,
-            p["max_items"] + 1,
-            p["d_model"],
-            p["heads"],
-            p["d_kv"],
-            p["d_ff"],
-            p["layers"],
-            p["dropout"],
-            p["attention_dropout"],
-            p["norm"],
-            p["activation"],
-            p["attention"],
-            p["positions"],
-        ).to(run.device)
+        shape = config_from(
+            PredictorConfig, p, vocab_size=self.vocab.size, m=self.vocab.length, items=p["max_items"] + 1
+        )
+        self.model = MaskPredictor(shape).to(run.device)
         optimizer = torch.optim.AdamW(self.model.parameters(), lr=p["learning_rate"], weight_decay=p["weight_decay"])
         rng = np.random.default_rng(run.seed)
         generator = torch.Generator().manual_seed(run.seed)

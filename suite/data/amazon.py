@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from suite.data.interactions import Interactions
-from suite.data.sources import require_file
+from suite.data.sources import Loader, register_loader, require_file
 from suite.errors import DataError
 
 
@@ -70,13 +70,31 @@ EDITIONS = {
 }
 
 
-def amazon_files(edition: str, folder: Path, name: str, category: str | None = None) -> list[Path]:
-    spec = EDITIONS[edition]
-    category = category or name
-    return [
-        require_file(name, edition, folder / spec.reviews.format(category=category)),
-        require_file(name, edition, folder / spec.meta.format(category=category)),
-    ]
+class AmazonLoader(Loader):
+    """One category's reviews and item metadata files; the edition is the registered name."""
+
+    default_k_core = 5
+
+    def files(self, folder: Path, dataset: str, category: str | None) -> list[Path]:
+        spec = EDITIONS[self.name]
+        category = category or dataset
+        return [
+            require_file(dataset, self.name, folder / spec.reviews.format(category=category)),
+            require_file(dataset, self.name, folder / spec.meta.format(category=category)),
+        ]
+
+    def read(self, files: list[Path]) -> Interactions:
+        return read_amazon(self.name, files)
+
+
+@register_loader("amazon-2018")
+class Amazon2018Loader(AmazonLoader):
+    home = "the McAuley lab's Amazon Review Data (2018), https://nijianmo.github.io/amazon/"
+
+
+@register_loader("amazon-2023")
+class Amazon2023Loader(AmazonLoader):
+    home = "the McAuley lab's Amazon Reviews 2023, https://amazon-reviews-2023.github.io/"
 
 
 def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

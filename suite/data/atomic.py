@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from suite.data.interactions import Interactions
-from suite.data.sources import require_file
+from suite.data.sources import Loader, register_loader, require_file
 from suite.errors import DataError
 
 REQUIRED_FIELDS = ("user_id", "item_id", "timestamp")
@@ -72,12 +72,20 @@ def _convert(path: Path, number: int, name: str, kind: str, value: str):
         raise DataError(f"{path}:{number}: field {name!r}: {value!r} is not a number") from None
 
 
-def atomic_files(folder: Path, name: str, category: str | None = None) -> list[Path]:
-    """`<name>.inter`, and `<name>.item` when present (`category` overrides the file stem)."""
-    stem = category or name
-    inter = require_file(name, "atomic", folder / f"{stem}.inter")
-    item = folder / f"{stem}.item"
-    return [inter, item] if item.is_file() else [inter]
+@register_loader("atomic")
+class AtomicLoader(Loader):
+    """RecBole's atomic files: `<name>.inter`, and `<name>.item` when present."""
+
+    home = "RecBole's dataset collection, https://github.com/RUCAIBox/RecSysDatasets"
+
+    def files(self, folder: Path, dataset: str, category: str | None) -> list[Path]:
+        stem = category or dataset  # `category` overrides the file stem
+        inter = require_file(dataset, self.name, folder / f"{stem}.inter")
+        item = folder / f"{stem}.item"
+        return [inter, item] if item.is_file() else [inter]
+
+    def read(self, files: list[Path]) -> Interactions:
+        return read_atomic_dataset(files)
 
 
 def read_atomic_dataset(files: list[Path]) -> Interactions:

@@ -12,14 +12,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from suite.data.interactions import Interactions
-from suite.data.sources import require_file
+from suite.data.sources import Loader, register_loader, require_file
 from suite.errors import DataError
 
 TITLE_YEAR = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$")
 
 
-def ml1m_files(folder: Path, name: str, category: str | None = None) -> list[Path]:
-    return [require_file(name, "ml-1m", folder / "ratings.dat"), require_file(name, "ml-1m", folder / "movies.dat")]
+@register_loader("ml-1m")
+class MovieLens1mLoader(Loader):
+    """`ratings.dat` and `movies.dat` as GroupLens ships them."""
+
+    home = "GroupLens, https://grouplens.org/datasets/movielens/1m/"
+
+    def files(self, folder: Path, dataset: str, category: str | None) -> list[Path]:
+        return [require_file(dataset, self.name, folder / name) for name in ("ratings.dat", "movies.dat")]
+
+    def read(self, files: list[Path]) -> Interactions:
+        return read_ml1m(files)
 
 
 def _rows(path: Path, fields: int) -> Iterator[tuple[int, list[str]]]:

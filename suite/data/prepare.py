@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from suite.cache import content_hash, file_hash, get_or_build
-from suite.config import DatasetConfig
 from suite.data.filtering import k_core
 from suite.data.interactions import Interactions
 from suite.data.loaders import dataset_files, load_interactions
 from suite.errors import DataError
+from suite.types import DatasetConfig
 
 PREPARE_VERSION = "2"
 

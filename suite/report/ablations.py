@@ -7,23 +7,13 @@ row and a variant of its trials. Every row is tested against the full model.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from suite.config import EvaluationConfig
-from suite.matrix import DEFAULT_VARIANT
 from suite.report.collect import Collected
 from suite.report.leaderboard import Leaderboard, compare_rows, efficiency_frame
-
-FULL_MODEL = "full model"
-
-
-def read_ablations(root: Path) -> dict[str, dict[str, Any]]:
-    path = root / "ablations.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+from suite.types import DEFAULT_VARIANT, FULL_MODEL, EvaluationConfig
 
 
 def ablation_frame(collected: Collected, rows: dict[str, dict[str, str]]) -> pd.DataFrame:

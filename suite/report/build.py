@@ -16,24 +16,25 @@ from dataclasses import replace
 from pathlib import Path
 
 from suite.errors import SuiteError
-from suite.matrix import DEFAULT_VARIANT
-from suite.report.ablations import build_ablation_table, read_ablations, variant_tables
-from suite.report.collect import collect, read_evaluation
+from suite.report.ablations import build_ablation_table, variant_tables
+from suite.report.collect import collect
 from suite.report.figures import ablation_figure, method_colours, recall_at_k_figure
 from suite.report.leaderboard import build_leaderboard
 from suite.report.render import footer, write_leaderboard, write_table
+from suite.store import ABLATION_TABLES, LEADERBOARD, VARIANT_TABLES, Store
+from suite.types import DEFAULT_VARIANT
 
 
 def build_report(root: Path) -> str:
     """Write the report files under `root`; return the markdown leaderboard."""
-    root = Path(root)
-    if not (root / "trials").is_dir():
+    store = Store(Path(root))
+    if not store.has_trials():
         raise SuiteError(f"{root}: not a results folder (no trials/ inside)")
-    collected = collect(root)
+    collected = collect(store)
     if collected.per_user.empty:
         raise SuiteError(f"{root}: no completed trials yet")
-    evaluation = read_evaluation(root)
-    ablations = read_ablations(root)
+    evaluation = store.read_evaluation()
+    ablations = store.read_ablations()
     methods = {ablation["method"] for ablation in ablations.values()}
     ablation_only = {where["row"] for ablation in ablations.values() for where in ablation["rows"].values()} - methods
     leaderboard_data = replace(
@@ -43,17 +44,17 @@ def build_report(root: Path) -> str:
         decoding=collected.decoding[~collected.decoding["row"].isin(ablation_only)],
     )
     board = build_leaderboard(leaderboard_data, evaluation)
-    markdown = write_leaderboard(root, board, evaluation, collected.failed)
+    markdown = write_leaderboard(store, board, evaluation, collected.failed)
     ran = set(leaderboard_data.per_user["row"])
     for baseline in evaluation.baselines:
         if baseline not in ran:
             continue  # not run yet (a `--row` run of other rows): its table waits, as ablations do
         against = build_leaderboard(leaderboard_data, evaluation, baseline=baseline)
         note = footer(against, evaluation, collected.failed)
-        write_table(root, f"leaderboard-vs-{baseline}", against, evaluation, note)
+        write_table(store, f"{LEADERBOARD}-vs-{baseline}", against, evaluation, note)
 
     colours = method_colours(board.rows)
-    recall_at_k_figure(root / "figures" / "recall-at-k.png", board, colours, evaluation.ks)
+    recall_at_k_figure(store, board, colours, evaluation.ks)
     for name, ablation in ablations.items():
         table = build_ablation_table(collected, ablation, evaluation)
         if table.cells.empty:
@@ -61,14 +62,13 @@ def build_report(root: Path) -> str:
         note = footer(table, evaluation, [], reference="the full model")
         if table.pending:
             note += f" No results yet: {', '.join(table.pending)}."
-        write_table(root / "ablations", name, table, evaluation, note)
+        write_table(store, name, table, evaluation, note, section=ABLATION_TABLES)
         method = ablation["method"]
-        figure = root / "figures" / f"ablation-{name}.png"
-        ablation_figure(figure, name, table, ablation["axis"], method, colours.get(method, "grey"), evaluation)
+        ablation_figure(store, name, table, ablation["axis"], method, colours.get(method, "grey"), evaluation)
     for row, variants in variant_tables(leaderboard_data, ablations).items():
         table = build_ablation_table(leaderboard_data, variants, evaluation, reference=DEFAULT_VARIANT)
         note = footer(table, evaluation, [], reference=f"`{row}` under its default decoding")
-        write_table(root / "variants", file_stem(row), table, evaluation, note)
+        write_table(store, file_stem(row), table, evaluation, note, section=VARIANT_TABLES)
     return markdown
 
 

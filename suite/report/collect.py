@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from suite.config import EvaluationConfig
-from suite.store import MATRIX_FILE, Store
+from suite.store import Store
 
 
 @dataclass
@@ -20,30 +17,8 @@ class Collected:
     failed: list[str]  # "key (reason)" of trials that left an error and no summary
 
 
-def read_evaluation(root: Path) -> EvaluationConfig:
-    path = root / "evaluation.json"
-    if not path.is_file():
-        return EvaluationConfig()
-    raw = json.loads(path.read_text())
-    if "baseline" in raw:  # the YAML's spelling, as written by earlier versions
-        baseline = raw.pop("baseline")
-        raw["baselines"] = [] if baseline is None else [baseline] if isinstance(baseline, str) else baseline
-    return EvaluationConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
-
-
-def current_keys(root: Path) -> set[str] | None:
-    """The keys of the configuration last run here (`matrix.json`); None: take every stored trial.
-
-    A store can hold trials of an earlier version of the YAML (other parameters, so other
-    keys); they stay on disk but are left out of the tables.
-    """
-    path = root / MATRIX_FILE
-    return set(json.loads(path.read_text())["keys"]) if path.is_file() else None
-
-
-def collect(root: Path) -> Collected:
-    store = Store(root)
-    keys = current_keys(root)
+def collect(store: Store) -> Collected:
+    keys = store.current_keys()
     frames, summaries, decoding = [], [], []
     for key in store.trial_keys():
         if keys is not None and key not in keys:
@@ -67,16 +42,13 @@ def collect(root: Path) -> Collected:
             {**trial, "variant": name, "users": summary["users"], "inference_seconds": result.get("inference_seconds")}
             for name, result in summary["variants"].items()
         )
-    trials = root / "trials"
     failed = []
-    if trials.is_dir():
-        for folder in sorted(trials.iterdir()):
-            if keys is not None and folder.name not in keys:
-                continue
-            error = store.error_file(folder.name)
-            if error.is_file() and not store.is_complete(folder.name):
-                reason = error.read_text(errors="replace").strip().splitlines()
-                failed.append(f"{folder.name} ({reason[0]})" if reason else folder.name)
+    for key in store.stored_keys():
+        if (keys is not None and key not in keys) or store.is_complete(key):
+            continue
+        reason = store.read_error(key)
+        if reason is not None:
+            failed.append(f"{key} ({reason})" if reason else key)
     per_user = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return Collected(
         per_user=per_user, summaries=pd.DataFrame(summaries), decoding=pd.DataFrame(decoding), failed=failed

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 from tabulate import tabulate
 
-from suite.store import write_frame, write_text
+from suite.store import DATASETS, Store
 
 
-def write_dataset_stats(root: Path, stats: dict[str, dict[str, float]]) -> str:
+def write_dataset_stats(store: Store, stats: dict[str, dict[str, float]]) -> str:
     """Write `datasets.{md,csv}` and return the markdown table."""
     frame = pd.DataFrame([{"dataset": name, **values} for name, values in stats.items()])
     shown = pd.DataFrame(
@@ -24,6 +22,5 @@ def write_dataset_stats(root: Path, stats: dict[str, dict[str, float]]) -> str:
         }
     )
     markdown = tabulate(shown, headers="keys", tablefmt="pipe", showindex=False, disable_numparse=True)
-    write_text(root / "datasets.md", markdown + "\n")
-    write_frame(root / "datasets.csv", frame)
+    store.write_table(DATASETS, markdown + "\n", frame)
     return markdown

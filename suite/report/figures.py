@@ -10,18 +10,16 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from suite.config import EvaluationConfig  # noqa: E402
-from suite.report.ablations import FULL_MODEL  # noqa: E402
+from suite.metrics import metric_label  # noqa: E402
 from suite.report.leaderboard import Leaderboard  # noqa: E402
-from suite.report.render import metric_label  # noqa: E402
-from suite.store import write_atomic  # noqa: E402
+from suite.store import Store  # noqa: E402
+from suite.types import FULL_MODEL, EvaluationConfig  # noqa: E402
 
 PALETTE = plt.get_cmap("tab10").colors
 MARKERS = ("o", "s", "^", "D", "v")
@@ -32,11 +30,11 @@ def method_colours(methods: Sequence[str]) -> dict[str, tuple]:
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(methods))}
 
 
-def _save(figure: plt.Figure, path: Path) -> None:
+def _save(figure: plt.Figure, store: Store, name: str) -> None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
     plt.close(figure)
-    write_atomic(path, buffer.getvalue())
+    store.write_figure(name, buffer.getvalue())
 
 
 def _axis_values(labels: Sequence[str], axis: str | None) -> tuple[list[str], list[float] | None]:
@@ -51,7 +49,7 @@ def _axis_values(labels: Sequence[str], axis: str | None) -> tuple[list[str], li
 
 
 def ablation_figure(
-    path: Path,
+    store: Store,
     name: str,
     table: Leaderboard,
     axis: str | None,
@@ -85,10 +83,10 @@ def ablation_figure(
         panel.set_title(f"{method}: {name} ablation on {dataset}")
         panel.grid(alpha=0.3)
         panel.legend(title=method, fontsize=8)
-    _save(figure, path)
+    _save(figure, store, f"ablation-{name}")
 
 
-def recall_at_k_figure(path: Path, board: Leaderboard, colours: dict[str, tuple], ks: Sequence[int]) -> None:
+def recall_at_k_figure(store: Store, board: Leaderboard, colours: dict[str, tuple], ks: Sequence[int]) -> None:
     """Recall@K against K, one line per method, one panel per dataset."""
     cells = board.cells
     datasets = board.datasets
@@ -116,4 +114,4 @@ def recall_at_k_figure(path: Path, board: Leaderboard, colours: dict[str, tuple]
         panel.set_xticks(sorted(ks))
         panel.grid(alpha=0.3)
         panel.legend(fontsize=8)
-    _save(figure, path)
+    _save(figure, store, "recall-at-k")

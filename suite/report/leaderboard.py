@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from suite.config import EvaluationConfig
 from suite.errors import SuiteError
-from suite.matrix import DEFAULT_VARIANT
 from suite.report.collect import Collected
 from suite.stats import adjust, paired_test
+from suite.types import DEFAULT_VARIANT, EvaluationConfig
 
 CELL_COLUMNS = ["dataset", "row", "metric", "mean", "std", "seeds", "place", "p_value", "improvement"]
 

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 from tabulate import tabulate
 
-from suite.config import EvaluationConfig
+from suite.metrics import metric_label
 from suite.report.leaderboard import Leaderboard
-from suite.store import write_frame, write_text
+from suite.store import LEADERBOARD, Store
+from suite.types import EvaluationConfig
 
-SHORT = {"recall": "R", "ndcg": "N"}
 EFFICIENCY = (
     ("n_parameters", "Params", "{:,.0f}"),
     ("train_seconds", "Train s", "{:.1f}"),
     ("seconds_per_1k_users", "s/1k users", "{:.3f}"),
 )
-
-
-def metric_label(metric: str) -> str:
-    name, k = metric.split("@")
-    return f"{SHORT[name]}@{k}"
 
 
 def _number(cell: pd.Series, relative: bool) -> str:
@@ -93,16 +87,17 @@ def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], 
     return text
 
 
-def write_leaderboard(root: Path, board: Leaderboard, evaluation: EvaluationConfig, failed: list[str]) -> str:
+def write_leaderboard(store: Store, board: Leaderboard, evaluation: EvaluationConfig, failed: list[str]) -> str:
     """Write `leaderboard.{md,tex,csv}`; return the markdown."""
-    return write_table(root, "leaderboard", board, evaluation, footer(board, evaluation, failed))
+    return write_table(store, LEADERBOARD, board, evaluation, footer(board, evaluation, failed))
 
 
-def write_table(root: Path, stem: str, board: Leaderboard, evaluation: EvaluationConfig, note: str) -> str:
-    """Write `<stem>.{md,tex,csv}` under `root`; return the markdown."""
+def write_table(
+    store: Store, stem: str, board: Leaderboard, evaluation: EvaluationConfig, note: str, section: str | None = None
+) -> str:
+    """Write `<stem>.{md,tex,csv}` (under `section`, if given); return the markdown."""
     header, body = _grid(board, evaluation, "md")
     markdown = tabulate(body, headers=header, tablefmt="pipe", disable_numparse=True) + f"\n\n{note}\n"
-    write_text(root / f"{stem}.md", markdown)
     header, body = _grid(board, evaluation, "tex")
     columns = "l" + "r" * (len(header) - 1)
     caption = note.replace("†", "$^\\dagger$").replace("±", "$\\pm$").replace("_", "\\_").replace("`", "")
@@ -119,9 +114,8 @@ def write_table(root: Path, stem: str, board: Leaderboard, evaluation: Evaluatio
         "\\end{tabular}",
         "\\end{table}",
     ]
-    write_text(root / f"{stem}.tex", "\n".join(lines) + "\n")
     cells = board.cells
     if len(board.efficiency):
         cells = cells.merge(board.efficiency, on=["dataset", "row"], how="left")
-    write_frame(root / f"{stem}.csv", cells)
+    store.write_table(stem, markdown, cells, latex="\n".join(lines) + "\n", section=section)
     return markdown

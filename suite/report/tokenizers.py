@@ -1,31 +1,16 @@
-"""The tokenizer report: collisions, codebook use, entropy, reconstruction and fit time."""
+"""The tokenizer report's table: collisions, codebook use, entropy, reconstruction and fit time.
+
+The figures come from `suite.tokenizers.quality`, which fits the tokenizers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from tabulate import tabulate
 
-from suite.config import BenchmarkConfig
-from suite.data.prepare import prepare
-from suite.store import write_frame, write_text
-from suite.tokenizers.base import get_tokenizer, known_tokenizers
-from suite.tokenizers.fitting import catalog_semantic_ids, tokenizer_label
-
-
-def tokenizers_to_report(config: BenchmarkConfig) -> dict[str, dict[str, Any]]:
-    """The YAML's `tokenizers:` section, plus every tokenizer a method uses; all defaults if none."""
-    chosen: dict[str, dict[str, Any]] = dict(config.tokenizers)
-    for method in config.methods.values():
-        for value in [method.params.get("tokenizer"), *method.grid.get("tokenizer", ())]:
-            if value is not None:
-                chosen.setdefault(tokenizer_label(value), dict(value))
-    if not chosen:
-        chosen = {name: {"name": name, **get_tokenizer(name).defaults} for name in known_tokenizers()}
-    return chosen
+from suite.store import TOKENIZERS, Store
 
 
 def _per_position(values: list[float], maxima: list[float] | None = None) -> str:
@@ -34,35 +19,8 @@ def _per_position(values: list[float], maxima: list[float] | None = None) -> str
     return " / ".join(f"{v:.2f} of {m:.2f}" for v, m in zip(values, maxima, strict=True))
 
 
-def tokenizer_rows(config: BenchmarkConfig, chosen: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    seed = config.seeds[0]
-    rows = []
-    for dataset in config.datasets.values():
-        data = prepare(dataset)
-        for label, tokenizer in chosen.items():
-            ids, cached = catalog_semantic_ids(data, dataset.encoder, tokenizer, seed)
-            stats = ids.stats
-            rows.append(
-                {
-                    "dataset": dataset.name,
-                    "tokenizer": label,
-                    "sid_length": ids.length,
-                    "codebook_sizes": list(ids.codebook_sizes),
-                    "collision_rate": stats["collision_rate"],
-                    "max_items_per_sid": stats["max_items_per_sid"],
-                    "utilization": stats["utilization"],
-                    "entropy_bits": stats["entropy_bits"],
-                    "max_entropy_bits": stats["max_entropy_bits"],
-                    "reconstruction_mse": stats["reconstruction_mse"],
-                    "fit_seconds": stats["fit_seconds"],
-                    "cached": cached,
-                }
-            )
-    return rows
-
-
-def write_tokenizer_report(root: Path, rows: list[dict[str, Any]]) -> str:
-    """Write `tokenizers.{md,csv}` under `root`; return the markdown."""
+def write_tokenizer_report(store: Store, rows: list[dict[str, Any]]) -> str:
+    """Write `tokenizers.{md,csv}`; return the markdown."""
     shown = [
         [
             r["dataset"],
@@ -94,6 +52,5 @@ def write_tokenizer_report(root: Path, rows: list[dict[str, Any]]) -> str:
         "position is added. Utilization and entropy are per code position, dedup position excluded. "
         "Fit seconds are those of the fit that filled the cache.\n"
     )
-    write_text(root / "tokenizers.md", markdown)
-    write_frame(root / "tokenizers.csv", pd.DataFrame(rows))
+    store.write_table(TOKENIZERS, markdown, pd.DataFrame(rows))
     return markdown

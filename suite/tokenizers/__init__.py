@@ -1,5 +1,4 @@
-"""Item tokenizers: text embeddings -> semantic-ID codes, registered by name."""
+"""Item tokenizers: item vectors -> semantic-ID codes, one registered class a module.
 
-from suite.tokenizers import item_ids, mh_vqvae, product, random_codes, rq_kmeans, rq_vae, uiq
-
-__all__ = ["item_ids", "mh_vqvae", "product", "random_codes", "rq_kmeans", "rq_vae", "uiq"]
+The registry (`suite.registry.tokenizers`) imports the built-in modules on its first lookup.
+"""

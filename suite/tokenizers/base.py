@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from suite.config import TEXT_INPUT
 from suite.registry import tokenizers
+from suite.types import TEXT_INPUT
 
 
 @dataclass
@@ -57,3 +57,11 @@ def complete_tokenizer(config: Mapping[str, Any]) -> dict[str, Any]:
     if completed.get("input") == TEXT_INPUT or not cls.uses_embeddings:
         completed.pop("input", None)
     return completed
+
+
+def tokenizer_label(config: Mapping[str, Any]) -> str:
+    """`rq-vae` or `rq-vae(codebook_size=64)`: the name plus what differs from its defaults."""
+    cls = get_tokenizer(config["name"])
+    changed = {k: v for k, v in config.items() if k != "name" and cls.defaults.get(k) != v}
+    inner = ",".join(f"{k}={v}" for k, v in sorted(changed.items()))
+    return f"{config['name']}({inner})" if inner else config["name"]

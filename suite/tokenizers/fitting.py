@@ -15,22 +15,14 @@ from typing import Any
 import numpy as np
 
 from suite.cache import content_hash, get_or_build
-from suite.config import TEXT_INPUT, TOKENIZER_INPUTS
 from suite.cooccurrence import cooccurrence_vectors
 from suite.data.prepare import PreparedData
 from suite.embed import embed_items
+from suite.semantic_ids.assembly import SemanticIds, make_unique
 from suite.tokenizers.base import get_tokenizer
-from suite.tokenizers.semantic_ids import SemanticIds, make_unique
+from suite.types import TEXT_INPUT, TOKENIZER_INPUTS
 
 FIT_VERSION = "1"
-
-
-def tokenizer_label(config: Mapping[str, Any]) -> str:
-    """`rq-vae` or `rq-vae(codebook_size=64)`: the name plus what differs from its defaults."""
-    cls = get_tokenizer(config["name"])
-    changed = {k: v for k, v in config.items() if k != "name" and cls.defaults.get(k) != v}
-    inner = ",".join(f"{k}={v}" for k, v in sorted(changed.items()))
-    return f"{config['name']}({inner})" if inner else config["name"]
 
 
 def catalog_semantic_ids(

@@ -41,6 +41,7 @@ def test_left_aligned_batch():
     assert lengths.tolist() == [2, 1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("training", ["windows", "prefixes"])
 def test_both_training_regimens_learn_a_planted_successor(training, tmp_path):
     params = {

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from baselines.tiger import Tiger, TigerModel
-from suite.tokenizers.trie import PrefixTrie
-from suite.tokenizers.vocabulary import SidVocabulary
+from baselines.tiger import Tiger, TigerConfig, TigerModel
+from suite.nn import config_from
+from suite.semantic_ids.trie import PrefixTrie
+from suite.semantic_ids.vocabulary import SidVocabulary
 from tests.synthetic import successor_chain_trial
 
 SIZES = (3, 3, 2)
@@ -32,7 +33,7 @@ def untrained_tiger(codes: np.ndarray, seed: int = 0) -> Tiger:
     tiger.sid_tokens = tiger.vocab.tokens(codes)
     tiger.device = torch.device("cpu")
     tiger.trie = PrefixTrie(codes, SIZES)
-    tiger.model = TigerModel(tiger.vocab, tiger.params).eval()
+    tiger.model = TigerModel(tiger.vocab, config_from(TigerConfig, tiger.params)).eval()
     return tiger
 
 
@@ -88,6 +89,7 @@ def test_unconstrained_search_reports_invalid_beams(catalog):
     assert 0 < share < 1  # 11 of 18 SIDs exist, so a free search names some that do not
 
 
+@pytest.mark.slow
 def test_planted_next_item_signal_is_learned(tmp_path):
     params = {
         **Tiger.defaults,

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.sasrec_vs_recbole import recbole_split
-from suite.config import DatasetConfig
 from suite.data.prepare import prepare
+from suite.types import DatasetConfig
 
 # User u2's last two items are one second apart, the later one first in the file. recbole
 # scales timestamps by the largest one and sorts them as float32, where the two coincide, so

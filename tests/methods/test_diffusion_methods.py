@@ -42,6 +42,7 @@ def planted_trial(method: str, tmp_path, tokenizer: dict, variants: tuple[Varian
     return successor_chain_trial(method, tmp_path, params, variants)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", METHODS)
 def test_planted_next_item_signal_is_learned(method, tmp_path):
     variants = (
@@ -57,12 +58,14 @@ def test_planted_next_item_signal_is_learned(method, tmp_path):
     assert conditional["nfe_per_user"] == 2.0 and conditional["metrics"]["recall@1"] > 0.9
 
 
+@pytest.mark.slow
 def test_madrec_item_id_mode_learns_the_planted_signal(tmp_path):
     """MADRec's item-ID variant: one token per item, so one decoding step."""
     default = planted_trial("madrec", tmp_path, {"name": "item-id"}, epochs=60, patience=60)["variants"]["default"]
     assert default["metrics"]["recall@1"] > 0.9 and default["nfe_per_user"] == 1.0
 
 
+@pytest.mark.slow
 def test_llada_rec_with_the_authors_item_rates_learns_the_planted_signal(tmp_path):
     tokenizer = {"name": "random", "levels": 2, "codebook_size": 8}
     summary = planted_trial("llada-rec", tmp_path, tokenizer, item_rates=True, epochs=30, patience=30)

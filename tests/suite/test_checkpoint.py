@@ -33,6 +33,7 @@ def resume_cases() -> list[tuple[str, dict]]:
     return cases + [("sasrec", {"training": "windows"})]  # its epochs draw from a torch generator
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("method", "params"), resume_cases(), ids=lambda value: str(value))
 def test_a_stopped_trial_resumes_to_the_results_of_an_unstopped_one(method, params, tmp_path, capsys):
     spec = tiny_spec(method, seed=5, epochs=3, patience=10, **params)

@@ -15,9 +15,13 @@ from suite.config import parse_config
 from suite.errors import SuiteError
 from suite.matrix import expand
 from suite.runner import check_shared_store, run_experiment
+from suite.store import Store
 
 RAY = shutil.which("ray", path=str(Path(sys.executable).parent))
-pytestmark = pytest.mark.skipif(RAY is None, reason="the ray command line is not installed")
+pytestmark = [
+    pytest.mark.skipif(RAY is None, reason="the ray command line is not installed"),
+    pytest.mark.slow,  # a head and a worker node on loopback
+]
 
 
 def free_port() -> int:
@@ -104,6 +108,6 @@ def test_a_store_the_workers_cannot_write_fails_clearly(cluster, tmp_path):
     ray.init(address=cluster, logging_level="ERROR")
     try:
         with pytest.raises(SuiteError, match="on a cluster it must be on storage that every node shares"):
-            check_shared_store(blocker / "results")
+            check_shared_store(Store(blocker / "results"))
     finally:
         ray.shutdown()

@@ -6,6 +6,7 @@ import pytest
 
 from suite.cli import main
 from suite.config import load_config
+from suite.protocol import MethodBase
 from suite.tokenizers.base import get_tokenizer
 
 GOOD = """
@@ -48,7 +49,7 @@ BAD = [
     ),
     (
         "methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nevaluation:\n  test: z-test\n",
-        "evaluation.test: unknown value 'z-test' (choose from: wilcoxon, t-test, permutation)",
+        "evaluation.test: unknown test 'z-test' (known: permutation, t-test, wilcoxon)",
     ),
     (
         "methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nevaluation:\n  metrics: [ndcg@20]\n",
@@ -87,7 +88,7 @@ BAD = [
     ),
     (
         "methods:\n  pop: {}\ndatasets:\n  beauty: {loader: amazon-2014, path: /data}\n",
-        "datasets.beauty.loader: unknown value 'amazon-2014' (choose from: atomic, ml-1m, amazon-2018, amazon-2023)",
+        "datasets.beauty.loader: unknown dataset loader 'amazon-2014' (known: amazon-2018, amazon-2023, atomic, ml-1m)",
     ),
     ("methods: {pop: {}\n", "not valid YAML: line"),
     ("", "the file is empty"),
@@ -175,7 +176,7 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
     from suite.registry import register
 
     @register("test-sid-method")
-    class SidMethod:
+    class SidMethod(MethodBase):
         defaults = {"tokenizer": {"name": "rq-vae"}, "epochs": 1}
         inference_defaults: dict = {}
 
@@ -240,4 +241,4 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
             with pytest.raises(Exception, match=message.replace("(", r"\(")):
                 load_config(path)
     finally:
-        registry.methods.classes.pop("test-sid-method")
+        registry.methods.entries.pop("test-sid-method")

@@ -1,12 +1,14 @@
 """TrainContext: what building a trial's semantic IDs may and may not change."""
 
+import pytest
 import torch
 
-from suite.config import DatasetConfig
 from suite.context import TrainContext
 from suite.data.prepare import prepare
+from suite.types import DatasetConfig
 
 
+@pytest.mark.slow
 def test_building_sids_leaves_the_trials_random_draws_alone(tmp_path, monkeypatch):
     """Fitted on a cold cache or loaded from it, the SIDs leave torch's generator where it was,
     so a trial's initial weights do not depend on the cache."""

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from suite.config import DatasetConfig
 from suite.data.prepare import PreparedData, prepare
 from suite.embed import embed_items, item_texts, resolve_encoder
 from suite.errors import SuiteError
+from suite.types import DatasetConfig
 
 
 def test_ml100k_text_has_title_year_and_genres():

@@ -9,6 +9,8 @@ from suite.config import parse_config
 from suite.matrix import expand
 from suite.runner import run_experiment
 
+pytestmark = pytest.mark.slow  # a sweep of failing trials through Ray
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

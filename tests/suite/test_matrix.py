@@ -4,7 +4,6 @@ import suite.registry as registry
 from suite.config import parse_config
 from suite.errors import ConfigError
 from suite.matrix import (
-    DEFAULT_VARIANT,
     AblationRow,
     TrialSpec,
     ablation_index,
@@ -12,7 +11,9 @@ from suite.matrix import (
     expand,
     select_trials,
 )
+from suite.protocol import MethodBase
 from suite.registry import register
+from suite.types import DEFAULT_VARIANT
 
 
 def config(methods, seeds=(0,), datasets=None):
@@ -66,12 +67,12 @@ def test_display_names_allow_two_configs_of_one_method():
 @pytest.fixture
 def method_with_inference_axes():
     @register("test-inference-axes")
-    class WithAxes:
+    class WithAxes(MethodBase):
         defaults = {"epochs": 1}
         inference_defaults = {"beam": 10, "order": "confidence"}
 
     yield WithAxes
-    registry.methods.classes.pop("test-inference-axes")
+    registry.methods.entries.pop("test-inference-axes")
 
 
 def test_variants_are_inference_only_and_deduplicated(method_with_inference_axes):
@@ -137,7 +138,7 @@ def test_bad_ablations(method_with_inference_axes, ablation, message):
 @pytest.fixture
 def method_with_a_params_check():
     @register("test-checked")
-    class Checked:
+    class Checked(MethodBase):
         defaults = {"blocks": True, "mask": "block"}
         inference_defaults = {"beam": 10}
 
@@ -148,7 +149,7 @@ def method_with_a_params_check():
             return "beam 3 is unlucky" if params["beam"] == 3 else None
 
     yield Checked
-    registry.methods.classes.pop("test-checked")
+    registry.methods.entries.pop("test-checked")
 
 
 @pytest.mark.parametrize(

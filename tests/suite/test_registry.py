@@ -1,7 +1,8 @@
 import pytest
 
 import suite.registry as registry
-from suite.registry import get_method, known_methods, register
+from suite.protocol import MethodBase
+from suite.registry import PluginError, get_method, known_methods, register
 
 
 def test_builtin_methods_are_registered():
@@ -14,17 +15,16 @@ def test_unknown_method_lists_the_known_ones():
 
 
 def test_a_name_cannot_be_taken_twice():
-    with pytest.raises(ValueError, match="already registered"):
+    with pytest.raises(PluginError, match="already registered"):
 
         @register("pop")
-        class Impostor:
+        class Impostor(MethodBase):
             pass
 
 
 def test_entry_point_plugins_are_loaded(monkeypatch):
-    class Plugin:
-        defaults: dict = {}
-        inference_defaults: dict = {}
+    class Plugin(MethodBase):
+        pass
 
     class FakeEntryPoint:
         name = "plugin-method"
@@ -32,10 +32,10 @@ def test_entry_point_plugins_are_loaded(monkeypatch):
         def load(self):
             return Plugin
 
-    monkeypatch.setattr(registry.methods, "_loaded", False)
+    monkeypatch.setattr(registry.methods, "_state", "new")
     monkeypatch.setattr(registry, "entry_points", lambda group: [FakeEntryPoint()] if group == "suite.methods" else [])
     assert get_method("plugin-method") is Plugin
-    registry.methods.classes.pop("plugin-method")
+    registry.methods.entries.pop("plugin-method")
 
 
 def test_every_trained_method_stops_early_after_ten_epochs_without_a_gain():

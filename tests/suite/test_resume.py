@@ -11,7 +11,10 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
+
+pytestmark = pytest.mark.slow  # kills and resumes real runs (minutes)
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = {

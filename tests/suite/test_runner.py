@@ -10,6 +10,8 @@ from suite.matrix import expand
 from suite.runner import run_experiment
 from suite.store import Store
 
+pytestmark = pytest.mark.slow  # trials through a local Ray
+
 TINY = {
     "experiment": "tiny",
     "seeds": [0, 1],

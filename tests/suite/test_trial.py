@@ -66,7 +66,7 @@ def test_tokenizer_figures_reach_the_summary(tmp_path):
     try:
         summary = run_trial(tiny_spec("test-sid-user"), Store(tmp_path))
     finally:
-        registry.methods.classes.pop("test-sid-user")
+        registry.methods.entries.pop("test-sid-user")
     report = summary["tokenizer"]
     assert report["tokenizer"] == "random(codebook_size=4,levels=2)"
     assert report["codebook_sizes"][:2] == [4, 4]

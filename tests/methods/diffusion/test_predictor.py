@@ -3,14 +3,29 @@
 import pytest
 import torch
 
-from methods.diffusion.predictor import MaskPredictor
+from methods.diffusion.predictor import MaskPredictor, PredictorConfig
 
 M, ITEMS, MASK = 2, 3, 1
 
 
 def predictor(attention: str = "inter-item-causal", positions: str = "learned") -> MaskPredictor:
     torch.manual_seed(0)
-    model = MaskPredictor(12, M, ITEMS, 16, 2, 8, 32, 2, 0.0, 0.0, "rms", "silu", attention, positions)
+    shape = PredictorConfig(
+        vocab_size=12,
+        m=M,
+        items=ITEMS,
+        d_model=16,
+        heads=2,
+        d_kv=8,
+        d_ff=32,
+        layers=2,
+        dropout=0.0,
+        norm="rms",
+        activation="silu",
+        attention=attention,
+        positions=positions,
+    )
+    model = MaskPredictor(shape)
     return model.eval()
 
 

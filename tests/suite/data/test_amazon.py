@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from suite.config import DatasetConfig
 from suite.data.prepare import prepare
 from suite.errors import DataError
+from suite.types import DatasetConfig
 
 
 def write_lines(path, records):

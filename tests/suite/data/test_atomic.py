@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from suite.config import DatasetConfig
 from suite.data.atomic import read_atomic
 from suite.data.prepare import prepare
 from suite.errors import DataError
+from suite.types import DatasetConfig
 
 INTER = (
     "user_id:token\titem_id:token\trating:float\ttimestamp:float\n"

@@ -2,9 +2,9 @@
 
 import pytest
 
-from suite.config import DatasetConfig
 from suite.data.prepare import prepare
 from suite.errors import DataError
+from suite.types import DatasetConfig
 
 RATINGS = (
     "1::10::5::978300760\n1::20::3::978302109\n1::30::4::978301968\n"

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from suite.config import EvaluationConfig
 from suite.report.ablations import merged_with_reference
 from suite.report.build import build_report
 from suite.report.collect import collect
 from suite.report.leaderboard import build_leaderboard
 from suite.store import Store, write_json
+from suite.types import EvaluationConfig
 
 METRICS = ("recall@1", "recall@5", "recall@10", "ndcg@5", "ndcg@10")
 USERS = 40
@@ -114,7 +114,7 @@ def test_baseline_mode_gives_relative_improvement(store):
 
 def test_unknown_baseline_is_a_clear_error(store):
     with pytest.raises(Exception, match="evaluation.baseline: 'tiger' has no results"):
-        build_leaderboard(collect(store.root), EvaluationConfig(), baseline="tiger")
+        build_leaderboard(collect(store), EvaluationConfig(), baseline="tiger")
 
 
 def test_a_baseline_without_results_yet_is_skipped(store):

@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from suite.config import EvaluationConfig
 from suite.errors import SuiteError
 from suite.report.build import build_report
 from suite.report.collect import collect
 from suite.report.leaderboard import build_leaderboard
 from suite.report.render import footer
 from suite.store import Store, write_json
+from suite.types import EvaluationConfig
 
 METRICS = ("recall@1", "recall@5", "recall@10", "ndcg@5", "ndcg@10")
 USERS = 60
@@ -48,7 +48,7 @@ def store(tmp_path):
 
 
 def test_best_second_and_significance(store):
-    board = build_leaderboard(collect(store.root), EvaluationConfig())
+    board = build_leaderboard(collect(store), EvaluationConfig())
     cells = board.cells.set_index(["row", "metric"])
     assert cells.loc[("strong", "ndcg@10"), "place"] == 1
     assert cells.loc[("close", "ndcg@10"), "place"] == 2
@@ -112,7 +112,7 @@ def test_a_row_with_fewer_seeds_is_tested_on_the_seeds_it_shares(tmp_path):
     add_trial(store, "elsewhere", 2, seed0)  # no seed in common with `full`: not tested
     write_json(tmp_path / "evaluation.json", {"metrics": list(METRICS), "ks": [1, 5, 10]})
     evaluation = EvaluationConfig()
-    board = build_leaderboard(collect(store.root), evaluation, baseline="full")
+    board = build_leaderboard(collect(store), evaluation, baseline="full")
     cells = board.cells.set_index(["row", "metric"])
     assert cells.loc[("partial", "ndcg@10"), "p_value"] == 1.0
     assert cells.loc[("partial", "ndcg@10"), "mean"] == pytest.approx(0.5)
@@ -130,7 +130,7 @@ def test_rows_with_equal_means_share_their_place(tmp_path):
     add_trial(store, "model renamed", 0, best)
     add_trial(store, "worse", 0, np.arange(USERS) % 4 == 0)
     write_json(tmp_path / "evaluation.json", {"metrics": list(METRICS), "ks": [1, 5, 10]})
-    cells = build_leaderboard(collect(store.root), EvaluationConfig()).cells.set_index(["row", "metric"])
+    cells = build_leaderboard(collect(store), EvaluationConfig()).cells.set_index(["row", "metric"])
     places = {row: cells.loc[(row, "ndcg@10"), "place"] for row in ("model", "model renamed", "worse")}
     assert places == {"model": 1, "model renamed": 1, "worse": 2}
     markdown = build_report(store.root)

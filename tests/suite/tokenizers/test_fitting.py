@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from suite.registry import tokenizers
-from suite.tokenizers.base import Codes, Tokenizer, register_tokenizer
-from suite.tokenizers.fitting import fit_semantic_ids, tokenizer_label
+from suite.tokenizers.base import Codes, Tokenizer, register_tokenizer, tokenizer_label
+from suite.tokenizers.fitting import fit_semantic_ids
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def counting_tokenizer(tmp_path):
             return Codes((np.arange(len(embeddings)) % self.params["size"])[:, None], (self.params["size"],))
 
     yield log
-    tokenizers.classes.pop("test-counting")
+    tokenizers.entries.pop("test-counting")
 
 
 def _fit_in_child(embeddings, queue):
@@ -110,11 +110,12 @@ def test_input_is_named_in_the_label_and_text_is_the_default(counting_tokenizer)
     assert tokenizer_label(completed) == "test-counting(input=cooccurrence)"
 
 
+@pytest.mark.slow
 def test_semantic_ids_from_cooccurrence_on_a_slice_of_ml100k():
-    from suite.config import DatasetConfig
     from suite.data.prepare import prepare
     from suite.tokenizers.base import complete_tokenizer
     from suite.tokenizers.fitting import catalog_semantic_ids
+    from suite.types import DatasetConfig
 
     data = prepare(DatasetConfig(name="ml-100k", loader="atomic", max_users=40))
     small = {"name": "rq-kmeans", "levels": 2, "codebook_size": 8}

