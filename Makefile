@@ -6,13 +6,17 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CONFIG ?= benchmark.yaml
 
-.PHONY: benchmark test lint format bench bench-floor install clean
+.PHONY: benchmark test test-fast lint format bench bench-floor install clean
 
 benchmark: $(STAMP)
 	$(PY) -m suite run $(CONFIG)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The core in under two minutes on 2 cores, while you work: every test not marked slow.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

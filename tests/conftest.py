@@ -13,3 +13,15 @@ def isolated_cache(tmp_path_factory):
     patcher.setenv("SUITE_CACHE", str(folder))
     yield folder
     patcher.undo()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `gpu` need a CUDA device; without one they are skipped, saying so."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA device (none here)")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
