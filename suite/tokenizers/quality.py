@@ -10,18 +10,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from suite.data.prepare import prepare
-from suite.tokenizers.base import get_tokenizer, known_tokenizers, tokenizer_label
+from suite.registry import get_method
+from suite.tokenizers.base import complete_tokenizer, get_tokenizer, known_tokenizers, tokenizer_label
 from suite.tokenizers.fitting import catalog_semantic_ids
 from suite.types import BenchmarkConfig
 
 
 def tokenizers_to_report(config: BenchmarkConfig) -> dict[str, dict[str, Any]]:
-    """The YAML's `tokenizers:` section, plus every tokenizer a method uses; all defaults if none."""
+    """The YAML's `tokenizers:` section, plus every tokenizer a method entry, its grid or an
+    ablation row names (a method's default tokenizer when it names none); all defaults if none."""
     chosen: dict[str, dict[str, Any]] = dict(config.tokenizers)
+    named = []
     for method in config.methods.values():
-        for value in [method.params.get("tokenizer"), *method.grid.get("tokenizer", ())]:
-            if value is not None:
-                chosen.setdefault(tokenizer_label(value), dict(value))
+        default = get_method(method.method).defaults.get("tokenizer")
+        named += [method.params.get("tokenizer", default), *method.grid.get("tokenizer", ())]
+    for ablation in config.ablations.values():
+        named += [row.get("tokenizer") for row in ablation.rows.values()]
+    for value in named:
+        if value is not None:
+            completed = complete_tokenizer(value)
+            chosen.setdefault(tokenizer_label(completed), completed)
     if not chosen:
         chosen = {name: {"name": name, **get_tokenizer(name).defaults} for name in known_tokenizers()}
     return chosen
