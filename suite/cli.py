@@ -65,7 +65,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     root = Path(config.results_dir) / config.experiment
     address = args.address or os.environ.get("RAY_ADDRESS")
     selected = {spec.key for spec in chosen} if len(chosen) < len(specs) else None
-    outcome = run_experiment(config, specs, root, address=address, rerun=args.rerun, selected=selected)
+    text = Path(args.config).read_text(encoding="utf-8")
+    outcome = run_experiment(
+        config, specs, root, address=address, rerun=args.rerun, selected=selected, config_text=text
+    )
     if outcome.reported:
         print(Store(root).read_markdown(LEADERBOARD))
     print(

@@ -1,35 +1,53 @@
-"""`manifest.json`: what ran, where, with which package versions, and when."""
+"""`manifest.json`: one record per sitting (each `suite run`), appended: what ran, from which
+configuration and code, where, with which packages, and when."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import platform
 import subprocess
+from dataclasses import asdict
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import distributions
 from pathlib import Path
+from typing import Any
 
-PACKAGES = ("genrec-suite", "torch", "numpy", "pandas", "scipy", "ray", "recbole", "pyyaml")
-
-
-def package_versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {}
-    for name in PACKAGES:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = None
-    return found
+from suite.types import BenchmarkConfig
 
 
-def git_commit(folder: Path) -> str | None:
+def package_versions() -> dict[str, str]:
+    """Every installed distribution and its version (the encoder package, faiss, zuko... included)."""
+    found = {}
+    for distribution in distributions():
+        name = distribution.metadata["Name"]
+        if name:
+            found[name.lower()] = distribution.version
+    return dict(sorted(found.items()))
+
+
+def _git(folder: Path, *args: str) -> str | None:
     try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=10, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout.strip() or None
+    return done.stdout if done.returncode == 0 else None
+
+
+def git_state(folder: Path) -> dict[str, Any]:
+    """The commit of the code that ran, and whether its working tree had uncommitted changes
+    (None for both outside a git checkout)."""
+    commit = _git(folder, "rev-parse", "HEAD")
+    status = _git(folder, "status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit.strip() if commit else None, "dirty": None if status is None else bool(status.strip())}
+
+
+def config_digest(config: BenchmarkConfig, text: str | None) -> str:
+    """sha256 of the YAML file's text as run, or of the validated configuration when there is no file."""
+    if text is None:
+        text = json.dumps(asdict(config), sort_keys=True, default=list)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def hardware() -> dict[str, object]:

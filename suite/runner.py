@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import traceback
+import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 from suite.cache import cache_dir
 from suite.data.prepare import prepare
 from suite.errors import SuiteError
-from suite.manifest import git_commit, hardware, now, package_versions
+from suite.manifest import config_digest, git_state, hardware, now, package_versions
 from suite.matrix import TrialSpec, ablation_manifest
 from suite.report.build import build_report
 from suite.report.datasets import write_dataset_stats
@@ -149,25 +150,31 @@ def run_experiment(
     address: str | None = None,
     rerun: bool = False,
     selected: Collection[str] | None = None,
+    config_text: str | None = None,
 ) -> RunOutcome:
     """Run every pending trial through Ray Tune (only those whose key is in `selected`, when
-    given), then rebuild the report from every complete trial of `specs`, if any."""
+    given), then rebuild the report from every complete trial of `specs`, if any.
+    `config_text` is the YAML file as read, kept in the store beside the sitting's record."""
     root = root.resolve()
     store = Store(root)
     store.remove_temporaries()  # left by a run that was killed mid-write
     # Data errors surface before anything is written under the results folder.
     stats = {name: prepare(dataset).stats() for name, dataset in config.datasets.items()}
+    digest = config_digest(config, config_text)
     manifest = {
+        "id": uuid.uuid4().hex,
         "experiment": config.experiment,
         "config": config.source,
+        "config_sha256": digest,
+        "config_copy": None if config_text is None else store.keep_config(digest, config_text),
         "started": now(),
         "finished": None,
-        "git_commit": git_commit(Path(__file__).parent),
+        "git": git_state(Path(__file__).parent),
         "packages": package_versions(),
         "hardware": hardware(),
         "ray_address": address,
     }
-    store.write_manifest(manifest)
+    store.record_sitting(manifest)
     store.write_evaluation(config.evaluation)
     store.write_ablations(ablation_manifest(config))
     store.write_matrix([spec.key for spec in specs])
@@ -199,7 +206,7 @@ def run_experiment(
         "interrupted": interrupted,
         "not_selected": unselected,
     }
-    store.write_manifest(manifest)
+    store.record_sitting(manifest)
     return RunOutcome(
         trained=len(pending) - len(unfinished_keys),
         skipped=len(specs) - len(unfinished),

@@ -6,11 +6,13 @@ Layout under `results/<experiment>/`:
   presence marks the trial complete; a trial that failed has `error.txt` (its reason on the
   first line) and no `summary.json`. While a trial trains, `checkpoint.pt` holds its last
   finished epoch (`suite.checkpoint`); it is deleted when the trial completes.
-- `manifest.json`: what ran, where and when; `evaluation.json`: the YAML's `evaluation:`;
-  `ablations.json`: where each ablation row's results live; `matrix.json`: the trial keys of
-  the configuration last run here (the report reads only those).
+- `manifest.json`: one record per sitting (what ran, from which code and packages, where,
+  when), with `configs/<digest>.yaml` a copy of each configuration that ran;
+  `evaluation.json`: the YAML's `evaluation:`; `ablations.json`: where each ablation row's
+  results live; `matrix.json`: the trial keys of the configuration last run here (the
+  report reads only those).
 - tables as `<stem>.{md,tex,csv}` (`leaderboard`, `datasets`, `tokenizers`; `ablations/<name>`,
-  `variants/<row>`), and `figures/<name>.png`.
+  `variants/<row>`), and `figures/<name>.{png,pdf,svg}`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ TOKENIZERS = "tokenizers"
 ABLATION_TABLES = "ablations"
 VARIANT_TABLES = "variants"
 FIGURES = "figures"
+CONFIGS = "configs"
 
 
 def _file_mode() -> int:
@@ -179,8 +182,27 @@ class Store:
 
     # Experiment-level files.
 
-    def write_manifest(self, manifest: dict[str, Any]) -> None:
-        write_json(self.root / MANIFEST, manifest)
+    def record_sitting(self, sitting: dict[str, Any]) -> None:
+        """Add a sitting's record to `manifest.json`, or replace the one with its `id`; earlier
+        sittings stay (a manifest from before records were kept becomes the first)."""
+        path = self.root / MANIFEST
+        sittings = []
+        if path.is_file():
+            recorded = json.loads(path.read_text())
+            sittings = recorded.get("sittings", [recorded])
+        kept = [record for record in sittings if record.get("id") != sitting["id"]]
+        write_json(path, {"sittings": [*kept, sitting]})
+
+    def read_sittings(self) -> list[dict[str, Any]]:
+        path = self.root / MANIFEST
+        return json.loads(path.read_text())["sittings"] if path.is_file() else []
+
+    def keep_config(self, digest: str, text: str) -> str:
+        """A copy of a configuration as it ran, named by its digest; its name in the store."""
+        name = f"{CONFIGS}/{digest[:16]}.yaml"
+        if not (self.root / name).is_file():
+            write_text(self.root / name, text)
+        return name
 
     def write_evaluation(self, evaluation: EvaluationConfig) -> None:
         write_json(self.root / EVALUATION, asdict(evaluation))
@@ -229,5 +251,6 @@ class Store:
     def read_markdown(self, stem: str) -> str:
         return (self.root / f"{stem}.md").read_text()
 
-    def write_figure(self, name: str, png: bytes) -> None:
-        write_atomic(self.root / FIGURES / f"{name}.png", png)
+    def write_figure(self, name: str, kind: str, data: bytes) -> None:
+        """`figures/<name>.<kind>` (png, pdf, svg)."""
+        write_atomic(self.root / FIGURES / f"{name}.{kind}", data)

@@ -21,6 +21,8 @@ from suite.report.leaderboard import Leaderboard  # noqa: E402
 from suite.store import Store  # noqa: E402
 from suite.types import FULL_MODEL, EvaluationConfig  # noqa: E402
 
+plt.rcParams["svg.hashsalt"] = "genrec-suite"  # stable element ids in SVG files
+FORMATS = {"png": {}, "pdf": {"CreationDate": None}, "svg": {"Date": None}}
 PALETTE = plt.get_cmap("tab10").colors
 MARKERS = ("o", "s", "^", "D", "v")
 
@@ -31,10 +33,13 @@ def method_colours(methods: Sequence[str]) -> dict[str, tuple]:
 
 
 def _save(figure: plt.Figure, store: Store, name: str) -> None:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
+    """PNG for a quick look, PDF and SVG (vector) for papers; no dates inside, so a rebuilt
+    report writes the same bytes."""
+    for kind, metadata in FORMATS.items():
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=kind, dpi=150, bbox_inches="tight", metadata=metadata)
+        store.write_figure(name, kind, buffer.getvalue())
     plt.close(figure)
-    store.write_figure(name, buffer.getvalue())
 
 
 def _axis_values(labels: Sequence[str], axis: str | None) -> tuple[list[str], list[float] | None]:

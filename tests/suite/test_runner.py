@@ -71,7 +71,7 @@ def test_a_selected_run_trains_only_the_chosen_trials_and_reports_them(local_ray
     outcome = run_experiment(config, specs, root, selected={spec.key for spec in chosen})
     assert (outcome.trained, outcome.skipped, outcome.unselected) == (1, 0, 3)
     assert Store(root).trial_keys() == [chosen[0].key]
-    assert json.loads((root / "manifest.json").read_text())["trials"]["not_selected"] == 3
+    assert json.loads((root / "manifest.json").read_text())["sittings"][-1]["trials"]["not_selected"] == 3
     assert "| pop" in (root / "leaderboard.md").read_text()
 
 

@@ -99,10 +99,16 @@ def test_ablation_trials_stay_out_of_the_leaderboard(store):
     assert "| diff" in markdown and "| pop" in markdown
 
 
-def test_figures_are_png(store):
+def test_figures_are_png_pdf_and_svg_and_rebuild_to_the_same_bytes(store):
     build_report(store.root)
+    figures = store.root / "figures"
     for name in ("recall-at-k", "ablation-steps", "ablation-loss"):
-        assert (store.root / "figures" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (figures / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert b"<svg" in (figures / f"{name}.svg").read_bytes()[:500]
+    first = {path.name: path.read_bytes() for path in figures.iterdir()}
+    build_report(store.root)
+    assert {path.name: path.read_bytes() for path in figures.iterdir()} == first
 
 
 def test_baseline_mode_gives_relative_improvement(store):
