@@ -32,6 +32,7 @@ from tabulate import tabulate
 from baselines.sasrec import SASRec
 from suite.matrix import TrialSpec, Variant, canonical_json
 from suite.report.leaderboard import compare_rows
+from suite.scoring import score_variant
 from suite.store import Store, write_frame, write_json
 from suite.trial import run_trial
 from suite.types import DEFAULT_VARIANT, DatasetConfig, EvaluationConfig, Resources
@@ -48,9 +49,7 @@ def suite_from_store(root: Path, seed: int) -> tuple[pd.DataFrame, dict]:
     for key in store.trial_keys():
         spec = store.read_spec(key)
         if spec["method_class"] == "sasrec" and spec["seed"] == seed and spec["params"] == SASRec.defaults:
-            per_user = store.read_per_user(key)
-            summary = store.read_summary(key)
-            return per_user[per_user["variant"] == DEFAULT_VARIANT].drop(columns="variant"), summary
+            return default_metrics(store.read_per_user(key)), store.read_summary(key)
     raise SystemExit(f"{root}: no finished sasrec trial with seed {seed} and default parameters")
 
 
@@ -64,7 +63,6 @@ def suite_trained(seed: int, threads: int) -> tuple[pd.DataFrame, dict]:
         grid_label="",
         seed=seed,
         variants=(Variant(DEFAULT_VARIANT),),
-        ks=KS,
         select_metric=EVALUATION.select_metric,
         device="cpu",
         resources=Resources(cpu=threads),
@@ -73,7 +71,12 @@ def suite_trained(seed: int, threads: int) -> tuple[pd.DataFrame, dict]:
         store = Store(Path(folder))
         summary = run_trial(spec, store)
         per_user = store.read_per_user(summary["key"])
-    return per_user.drop(columns="variant"), summary
+    return default_metrics(per_user), summary
+
+
+def default_metrics(per_user: pd.DataFrame) -> pd.DataFrame:
+    """Per-user metrics (user, <metrics>) of the default variant of a stored per-user file."""
+    return score_variant(per_user[per_user["variant"] == DEFAULT_VARIANT], EVALUATION.metrics, None).per_user
 
 
 def run_seed(seed: int, threads: int, out: Path, suite_store: Path | None) -> None:

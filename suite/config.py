@@ -15,7 +15,7 @@ import yaml
 
 from suite.data.sources import BUILTIN_DATASETS
 from suite.errors import ConfigError
-from suite.metrics import parse_metric
+from suite.metrics import RANKS, parse_metric
 from suite.registry import Registry, corrections, loaders, tests, tokenizers
 from suite.registry import methods as method_registry
 from suite.tokenizers.base import complete_tokenizer, tokenizer_label
@@ -158,7 +158,7 @@ TOP_LEVEL = (
 )
 ABLATION_KEYS = ("method", "vary", "rows")
 DATASET_KEYS = ("loader", "path", "category", "k_core", "history", "min_items", "max_users", "encoder")
-EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha", "baseline")
+EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha", "baseline", "list_length")
 RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources")
 
 
@@ -249,9 +249,15 @@ def _parse_evaluation(read: _Reader, value: Any) -> EvaluationConfig:
     base = EvaluationConfig()
     ks_raw = read.items(raw.get("ks", list(base.ks)), "evaluation.ks")
     ks = tuple(sorted({read.integer(k, _join("evaluation.ks", i), 1) for i, k in enumerate(ks_raw)}))
+    length = read.integer(raw.get("list_length", base.list_length), "evaluation.list_length", minimum=1)
+    if max(ks) > length:
+        raise read.fail("evaluation.list_length", f"must be at least the largest K ({max(ks)}), got {length}")
     metrics_raw = read.items(raw.get("metrics", list(base.metrics)), "evaluation.metrics")
     metrics = tuple(_metric(read, m, _join("evaluation.metrics", i), ks) for i, m in enumerate(metrics_raw))
     select = _metric(read, raw.get("select_metric", base.select_metric), "evaluation.select_metric", ks)
+    chosen = parse_metric(select)[0]
+    if chosen.needs != {RANKS} or not chosen.per_user:
+        raise read.fail("evaluation.select_metric", f"{select} is not a per-user metric of the target's rank")
     alpha = read.number(raw.get("alpha", base.alpha), "evaluation.alpha")
     if not 0 < alpha < 1:
         raise read.fail("evaluation.alpha", f"must lie strictly between 0 and 1, got {alpha:g}")
@@ -263,6 +269,7 @@ def _parse_evaluation(read: _Reader, value: Any) -> EvaluationConfig:
         correction=read.registered_name(raw.get("correction", base.correction), "evaluation.correction", corrections),
         alpha=alpha,
         baselines=_baselines(read, raw.get("baseline")),
+        list_length=length,
     )
 
 

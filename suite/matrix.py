@@ -10,9 +10,21 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from suite.errors import ConfigError
+from suite.metrics import parse_metric
 from suite.registry import get_method
 from suite.tokenizers.base import complete_tokenizer, tokenizer_label
-from suite.types import DEFAULT_VARIANT, FULL_MODEL, BenchmarkConfig, DatasetConfig, MethodConfig, Resources
+from suite.types import (
+    DEFAULT_LIST_LENGTH,
+    DEFAULT_VARIANT,
+    FULL_MODEL,
+    BenchmarkConfig,
+    DatasetConfig,
+    MethodConfig,
+    Resources,
+)
+
+QUICK_KS = (1, 5, 10)
+LEGACY_LIST_LENGTH = 0  # a trial stored before ranked lists were kept: no list at all
 
 
 def canonical_json(value: Any) -> str:
@@ -49,8 +61,8 @@ class TrialSpec:
     grid_label: str
     seed: int
     variants: tuple[Variant, ...]
-    ks: tuple[int, ...]
     select_metric: str
+    list_length: int = DEFAULT_LIST_LENGTH  # N: each variant's top-N list per user is stored
     device: str = "auto"
     resources: Resources = Resources()
 
@@ -64,11 +76,24 @@ class TrialSpec:
         return f"{self.method} [{self.grid_label}]" if self.grid_label else self.method
 
     @property
+    def quick_ks(self) -> tuple[int, ...]:
+        """The cut-offs of the validation log and of the summary's quick look at the test metrics
+        (the report computes whatever the YAML asks from the stored lists)."""
+        return tuple(sorted({*QUICK_KS, parse_metric(self.select_metric)[1]}))
+
+    @property
     def key(self) -> str:
-        """Content hash of everything that determines the results (not where or how fast they run)."""
+        """Content hash of everything that determines the results (not where or how fast they run,
+        nor which metrics or cut-offs the report computes from them)."""
         identity = self.to_dict()
         del identity["device"], identity["resources"]
-        return hashlib.sha256(canonical_json(identity).encode()).hexdigest()[:16]
+        return _digest(identity)
+
+    def legacy_key(self, ks: tuple[int, ...]) -> str:
+        """The key this trial had when the evaluation's `ks` were part of it (and lists were not stored)."""
+        identity = self.to_dict()
+        del identity["device"], identity["resources"], identity["list_length"]
+        return _digest({**identity, "ks": list(ks)})
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -87,11 +112,15 @@ class TrialSpec:
             grid_label=data["grid_label"],
             seed=data["seed"],
             variants=tuple(Variant(v["name"], canonical_json(v["overrides"])) for v in data["variants"]),
-            ks=tuple(data["ks"]),
             select_metric=data["select_metric"],
+            list_length=data.get("list_length", LEGACY_LIST_LENGTH),
             device=data["device"],
             resources=Resources(**data["resources"]),
         )
+
+
+def _digest(identity: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(identity).encode()).hexdigest()[:16]
 
 
 def _product(axes: Mapping[str, tuple]) -> list[dict[str, Any]]:
@@ -234,8 +263,8 @@ def _trials(
                     grid_label=",".join(filter(None, [_label(assignment), label])),
                     seed=seed,
                     variants=variants,
-                    ks=config.evaluation.ks,
                     select_metric=config.evaluation.select_metric,
+                    list_length=config.evaluation.list_length,
                     device=config.device,
                     resources=entry.resources or config.resources,
                 )

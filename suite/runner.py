@@ -159,7 +159,8 @@ def run_experiment(
     store = Store(root)
     store.remove_temporaries()  # left by a run that was killed mid-write
     # Data errors surface before anything is written under the results folder.
-    stats = {name: prepare(dataset).stats() for name, dataset in config.datasets.items()}
+    prepared = {name: prepare(dataset) for name, dataset in config.datasets.items()}
+    stats = {name: data.stats() for name, data in prepared.items()}
     digest = config_digest(config, config_text)
     manifest = {
         "id": uuid.uuid4().hex,
@@ -178,6 +179,11 @@ def run_experiment(
     store.write_evaluation(config.evaluation)
     store.write_ablations(ablation_manifest(config))
     store.write_matrix([spec.key for spec in specs])
+    for name, data in prepared.items():
+        store.write_popularity(name, data.item_counts(), data.n_users)
+    adopted = store.adopt_legacy([(spec.legacy_key(config.evaluation.ks), spec.key) for spec in specs])
+    if adopted:
+        print(f"{adopted} trials stored under their keys from before ranked lists were kept: moved to their keys")
     print(write_dataset_stats(store, stats))
 
     unfinished = [spec for spec in specs if rerun or not store.is_complete(spec.key)]

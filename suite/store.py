@@ -8,6 +8,7 @@ Layout under `results/<experiment>/`:
   finished epoch (`suite.checkpoint`); it is deleted when the trial completes.
 - `manifest.json`: one record per sitting (what ran, from which code and packages, where,
   when), with `configs/<digest>.yaml` a copy of each configuration that ran;
+  `popularity/<dataset>.parquet`: training interactions per item (popularity metrics);
   `evaluation.json`: the YAML's `evaluation:`; `ablations.json`: where each ablation row's
   results live; `matrix.json`: the trial keys of the configuration last run here (the
   report reads only those).
@@ -26,6 +27,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from suite.types import EvaluationConfig
@@ -49,6 +51,7 @@ ABLATION_TABLES = "ablations"
 VARIANT_TABLES = "variants"
 FIGURES = "figures"
 CONFIGS = "configs"
+POPULARITY = "popularity"
 
 
 def _file_mode() -> int:
@@ -157,6 +160,16 @@ class Store:
     def read_per_user(self, key: str) -> pd.DataFrame:
         return pd.read_parquet(self.trial_dir(key) / PER_USER)
 
+    def adopt_legacy(self, pairs: list[tuple[str, str]]) -> int:
+        """Move each complete trial stored under an old key to its current key, for (old, new)
+        pairs whose new folder does not exist yet; how many moved. A rename: nothing is copied."""
+        moved = 0
+        for old, new in pairs:
+            if old != new and self.is_complete(old) and not self.trial_dir(new).exists():
+                os.rename(self.trial_dir(old), self.trial_dir(new))
+                moved += 1
+        return moved
+
     def write_error(self, key: str, reason: str, details: str) -> None:
         """Record why an attempt of the trial failed: `reason` (one line) first, then `details`."""
         write_text(self.error_file(key), f"{reason}\n\n{details}")
@@ -225,6 +238,18 @@ class Store:
         """Each ablation's method, axis and rows (`{label: {row, variant}}`); {} if none was recorded."""
         path = self.root / ABLATIONS
         return json.loads(path.read_text()) if path.is_file() else {}
+
+    def write_popularity(self, dataset: str, counts: np.ndarray, users: int) -> None:
+        """A dataset's training interactions per item and its training users (for popularity metrics)."""
+        write_frame(self.root / POPULARITY / f"{dataset}.parquet", pd.DataFrame({"count": counts, "users": users}))
+
+    def read_popularity(self, dataset: str) -> tuple[np.ndarray, int] | None:
+        """(counts per item, training users), or None for a store written before they were kept."""
+        path = self.root / POPULARITY / f"{dataset}.parquet"
+        if not path.is_file():
+            return None
+        frame = pd.read_parquet(path)
+        return frame["count"].to_numpy(), int(frame["users"].iloc[0]) if len(frame) else 0
 
     def write_matrix(self, keys: list[str]) -> None:
         write_json(self.root / MATRIX, {"keys": keys})

@@ -16,6 +16,7 @@ from suite.data.prepare import prepare
 from suite.matrix import TrialSpec
 from suite.metrics import rank_metrics
 from suite.registry import get_method
+from suite.scoring import ranked_lists_frame
 from suite.store import Store
 from suite.training import resolve_device, seed_everything
 
@@ -37,7 +38,7 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
         seed=spec.seed,
         device=resolve_device(spec.device),
         history=spec.dataset.history,
-        ks=spec.ks,
+        ks=spec.quick_ks,
         select_metric=spec.select_metric,
         on_epoch=on_epoch,
         encoder=spec.dataset.encoder,
@@ -55,10 +56,10 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
         if options.get("condition", method.inference_defaults.get("condition", 0)):
             options["targets"] = targets  # conditional mode: the true target's leading tokens are given
         with torch.no_grad():
-            top = method.recommend(histories, max(spec.ks), **options)
+            top = method.recommend(histories, spec.list_length, **options)
         seconds = time.perf_counter() - clock
-        metrics = rank_metrics(top.items, targets, spec.ks)
-        frames.append(pd.DataFrame({"user": data.user_tokens, "variant": variant.name, **metrics}))
+        frames.append(ranked_lists_frame(data.user_tokens, variant.name, targets, top.items, spec.list_length))
+        metrics = rank_metrics(top.items, targets, spec.quick_ks)
         variants[variant.name] = {
             "overrides": variant.overrides,
             "metrics": {name: float(np.mean(values)) for name, values in metrics.items()},

@@ -27,6 +27,9 @@ DEFAULT_VARIANT = "default"
 FULL_MODEL = "full model"
 """The row of every ablation table that holds the `methods:` entry it ablates."""
 
+DEFAULT_LIST_LENGTH = 100
+"""How many items of each user's ranked list the store keeps (`evaluation.list_length`)."""
+
 
 @dataclass(frozen=True)
 class Resources:
@@ -84,6 +87,7 @@ class EvaluationConfig:
     correction: str = "holm"
     alpha: float = 0.05
     baselines: tuple[str, ...] = ()  # `baseline:` methods entries; each adds a leaderboard against it
+    list_length: int = DEFAULT_LIST_LENGTH  # N of the stored top-N lists; every K of `ks` is at most N
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ def successor_chain_trial(method: str, folder: Path, params: dict, variants: tup
         grid_label="",
         seed=0,
         variants=(Variant(DEFAULT_VARIANT), *variants),
-        ks=(1, 5, 10),
         select_metric="ndcg@10",
         device="cpu",
     )

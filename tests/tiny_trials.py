@@ -23,7 +23,6 @@ def tiny_spec(method: str, seed: int = 0, **params) -> TrialSpec:
         grid_label="",
         seed=seed,
         variants=(Variant("default"),),
-        ks=(1, 5, 10),
         select_metric="ndcg@10",
         device="cpu",
     )

@@ -61,6 +61,10 @@ class PreparedData:
         """Each user's items before the test item, the most recent `length` of them."""
         return [s[:-1][-length:] for s in self.sequences]
 
+    def item_counts(self) -> np.ndarray:
+        """`[n_items]`: each item's interactions in the training sequences."""
+        return np.bincount(np.concatenate(self.train_sequences()), minlength=self.n_items)
+
     def stats(self) -> dict[str, float]:
         """Dataset statistics in the shape of LLaDA-Rec Table 2."""
         interactions = sum(len(s) for s in self.sequences)

@@ -66,6 +66,7 @@ def build_ablation_table(
             collected, {label: (where["row"], where["variant"]) for label, where in rows.items()}
         ),
         pending=[label for label in rows if label not in present],
+        missing={label: collected.missing[w["row"]] for label, w in rows.items() if w["row"] in collected.missing},
     )
 
 

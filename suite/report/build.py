@@ -30,10 +30,10 @@ def build_report(root: Path) -> str:
     store = Store(Path(root))
     if not store.has_trials():
         raise SuiteError(f"{root}: not a results folder (no trials/ inside)")
-    collected = collect(store)
+    evaluation = store.read_evaluation()
+    collected = collect(store, evaluation.metrics)
     if collected.per_user.empty:
         raise SuiteError(f"{root}: no completed trials yet")
-    evaluation = store.read_evaluation()
     ablations = store.read_ablations()
     methods = {ablation["method"] for ablation in ablations.values()}
     ablation_only = {where["row"] for ablation in ablations.values() for where in ablation["rows"].values()} - methods

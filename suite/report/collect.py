@@ -1,34 +1,52 @@
-"""Read the store into frames: one row per (trial, variant, user), plus trial summaries."""
+"""Read the store into frames: one row per (trial, variant, user) with the metrics the report
+asks for, computed from the stored ranked lists, plus trial summaries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from suite.scoring import Popularity, score_variant
 from suite.store import Store
+from suite.types import EvaluationConfig
 
 
 @dataclass
 class Collected:
-    per_user: pd.DataFrame  # dataset, row, seed, variant, user, <metrics>
+    per_user: pd.DataFrame  # dataset, row, seed, variant, user, <metrics>; a set-level metric repeats its value
     summaries: pd.DataFrame  # one row per trial
     decoding: pd.DataFrame  # one row per (trial, variant): dataset, row, seed, variant, users, inference_seconds
     failed: list[str]  # "key (reason)" of trials that left an error and no summary
+    missing: dict[str, list[str]] = field(default_factory=dict)  # row -> metrics its stored files cannot give
 
 
-def collect(store: Store) -> Collected:
+def collect(store: Store, metrics: Sequence[str] = EvaluationConfig().metrics) -> Collected:
+    """Every complete trial of the current matrix, scored on `metrics`."""
     keys = store.current_keys()
     frames, summaries, decoding = [], [], []
+    missing: dict[str, set[str]] = {}
+    popularity: dict[str, Popularity | None] = {}
     for key in store.trial_keys():
         if keys is not None and key not in keys:
             continue
         summary = store.read_summary(key)
-        frame = store.read_per_user(key)
-        frame.insert(0, "dataset", summary["dataset"])
-        frame.insert(1, "row", summary["row"])
-        frame.insert(2, "seed", summary["seed"])
-        frames.append(frame)
+        dataset = summary["dataset"]
+        if dataset not in popularity:
+            found = store.read_popularity(dataset)
+            popularity[dataset] = None if found is None else Popularity(*found)
+        stored = store.read_per_user(key)
+        for variant, rows in stored.groupby("variant", sort=False):
+            scores = score_variant(rows, metrics, popularity[dataset])
+            frame = scores.per_user.assign(**scores.set_level)
+            frame.insert(0, "dataset", dataset)
+            frame.insert(1, "row", summary["row"])
+            frame.insert(2, "seed", summary["seed"])
+            frame.insert(3, "variant", variant)
+            frames.append(frame)
+            if scores.missing:
+                missing.setdefault(summary["row"], set()).update(scores.missing)
         trial = {"key": key, "dataset": summary["dataset"], "row": summary["row"], "seed": summary["seed"]}
         summaries.append(
             {
@@ -50,6 +68,13 @@ def collect(store: Store) -> Collected:
         if reason is not None:
             failed.append(f"{key} ({reason})" if reason else key)
     per_user = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    for metric in metrics:
+        if len(per_user) and metric not in per_user.columns:
+            per_user[metric] = float("nan")
     return Collected(
-        per_user=per_user, summaries=pd.DataFrame(summaries), decoding=pd.DataFrame(decoding), failed=failed
+        per_user=per_user,
+        summaries=pd.DataFrame(summaries),
+        decoding=pd.DataFrame(decoding),
+        failed=failed,
+        missing={row: sorted(names) for row, names in sorted(missing.items())},
     )

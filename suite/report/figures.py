@@ -118,5 +118,6 @@ def recall_at_k_figure(store: Store, board: Leaderboard, colours: dict[str, tupl
         panel.set_title(f"Recall@K on {dataset}")
         panel.set_xticks(sorted(ks))
         panel.grid(alpha=0.3)
-        panel.legend(fontsize=8)
+        if panel.get_legend_handles_labels()[0]:  # no line when the report asks for no recall@K
+            panel.legend(fontsize=8)
     _save(figure, store, "recall-at-k")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from suite.errors import SuiteError
+from suite.metrics import parse_metric
 from suite.report.collect import Collected
 from suite.stats import adjust, paired_test
 from suite.types import DEFAULT_VARIANT, EvaluationConfig
@@ -32,6 +33,7 @@ class Leaderboard:
     reference: str | None = None  # the row every other is tested against; None: each column's best
     efficiency: pd.DataFrame = field(default_factory=pd.DataFrame)  # dataset, row, params, train s, s/1k users
     pending: list[str] = field(default_factory=list)  # declared rows with no results yet
+    missing: dict[str, list[str]] = field(default_factory=dict)  # row -> metrics its stored files cannot give
 
 
 def paired_users(part: pd.DataFrame, metric: str, row: str, against: str) -> pd.DataFrame:
@@ -57,14 +59,19 @@ def compare_rows(frame: pd.DataFrame, evaluation: EvaluationConfig, reference: s
     for dataset, part in frame.groupby("dataset", sort=True):
         per_seed = part.groupby(["row", "seed"])[list(evaluation.metrics)].mean()
         for metric in evaluation.metrics:
-            means = per_seed[metric].groupby("row").mean().sort_values(ascending=False, kind="stable")
-            stds = per_seed[metric].groupby("row").std(ddof=1)
-            seeds = per_seed[metric].groupby("row").size()
+            kind = parse_metric(metric)[0]
+            values = per_seed[metric].dropna()  # rows whose stored files cannot give the metric have none
+            if values.empty:
+                continue
+            means = values.groupby("row").mean().sort_values(ascending=not kind.higher_is_better, kind="stable")
+            stds = values.groupby("row").std(ddof=1)
+            seeds = values.groupby("row").size()
             against = reference if reference is not None else means.index[0]
-            places = means.rank(method="dense", ascending=False).astype(int)  # equal means share a place
+            # equal means share a place
+            places = means.rank(method="dense", ascending=not kind.higher_is_better).astype(int)
             for row, mean in means.items():
                 p = np.nan
-                if row != against and against in means.index:
+                if row != against and against in means.index and kind.per_user:
                     pair = paired_users(part, metric, row, against)
                     if len(pair):
                         p = paired_test(pair[row].to_numpy(), pair[against].to_numpy(), evaluation.test)
@@ -122,10 +129,11 @@ def build_leaderboard(collected: Collected, evaluation: EvaluationConfig, baseli
     select = cells[cells["metric"] == evaluation.select_metric].groupby("row")["mean"].mean()
     return Leaderboard(
         cells=cells,
-        rows=list(select.sort_values(kind="stable").index),
+        rows=list(select.sort_values(kind="stable").index) + sorted(set(frame["row"]) - set(select.index)),
         datasets=sorted(frame["dataset"].unique()),
         users=summaries.groupby("dataset")["users"].max().to_dict(),
         comparisons=int(cells["p_value"].notna().sum()),
         reference=baseline,
         efficiency=efficiency,
+        missing=collected.missing,
     )

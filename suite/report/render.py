@@ -7,7 +7,7 @@ import math
 import pandas as pd
 from tabulate import tabulate
 
-from suite.metrics import metric_label
+from suite.metrics import is_per_user, metric_label
 from suite.report.leaderboard import Leaderboard
 from suite.store import LEADERBOARD, Store
 from suite.types import EvaluationConfig
@@ -82,6 +82,13 @@ def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], 
     if seeds.nunique() > 1:
         fewer = ", ".join(f"{row} ({n})" for row, n in seeds.items() if n < seeds.max())
         text += f" Rows with fewer seeds: {fewer}; their tests pair only the seeds both rows have."
+    set_level = [metric_label(m) for m in evaluation.metrics if not is_per_user(m)]
+    if set_level:
+        text += f" {', '.join(set_level)}: one value per trial for the whole list set (mean over seeds), not tested."
+    lacking = {row: names for row, names in board.missing.items() if row in board.rows}
+    if lacking:
+        shown = "; ".join(f"{row}: {', '.join(map(metric_label, names))}" for row, names in lacking.items())
+        text += f" Stored without ranked lists, so without these metrics (–): {shown}."
     if failed:
         text += f" Failed trials, not shown: {', '.join(failed)}."
     return text

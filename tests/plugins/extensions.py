@@ -18,7 +18,7 @@ from suite.context import TrainContext
 from suite.data.interactions import Interactions
 from suite.data.sources import Loader, register_loader, require_file
 from suite.errors import DataError
-from suite.metrics import Metric, register_metric
+from suite.metrics import Metric, RankedLists, register_metric
 from suite.protocol import MethodBase, TopK
 from suite.registry import register
 from suite.stats import register_correction, register_test
@@ -87,9 +87,9 @@ class Precision(Metric):
 
     label = "P"
 
-    @staticmethod
-    def values(ranks: np.ndarray, k: int) -> np.ndarray:
-        return ((ranks > 0) & (ranks <= k)) / k
+    @classmethod
+    def values(cls, lists: RankedLists, k: int) -> np.ndarray:
+        return ((lists.ranks > 0) & (lists.ranks <= k)) / k
 
 
 @register_test("sign")

@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 
 import suite.registry as registry
@@ -7,6 +9,7 @@ from suite.matrix import (
     AblationRow,
     TrialSpec,
     ablation_index,
+    canonical_json,
     count_variants,
     expand,
     select_trials,
@@ -215,3 +218,24 @@ def test_selecting_what_the_file_does_not_have_names_the_option(rows, seeds, mes
     with pytest.raises(ConfigError) as error:
         select_trials(specs, rows=rows, seeds=seeds, source="test.yaml")
     assert str(error.value).startswith(message)
+
+
+def test_the_metrics_and_cut_offs_the_report_computes_leave_the_trial_keys_alone():
+    methods = {"pop": {}, "sasrec": {"epochs": 2}}
+    base = {"seeds": [0], "datasets": {"ml-100k": {}}, "methods": methods}
+    before = [spec.key for spec in expand(parse_config(base, "a.yaml"))]
+    rescored = {**base, "evaluation": {"ks": [1, 5, 10, 20], "metrics": ["mrr@20", "coverage@10", "novelty@5"]}}
+    assert [spec.key for spec in expand(parse_config(rescored, "b.yaml"))] == before
+    longer = {**base, "evaluation": {"list_length": 200}}
+    assert not set(before) & {spec.key for spec in expand(parse_config(longer, "c.yaml"))}
+    reselected = {**base, "evaluation": {"select_metric": "recall@10"}}
+    assert not set(before) & {spec.key for spec in expand(parse_config(reselected, "d.yaml"))}
+
+
+def test_a_trial_keeps_its_legacy_key_for_the_store_it_was_written_in():
+    (spec,) = expand(config({"pop": {}}))
+    identity = spec.to_dict()
+    del identity["device"], identity["resources"], identity["list_length"]
+    identity["ks"] = [1, 5, 10]
+    assert spec.legacy_key((1, 5, 10)) == hashlib.sha256(canonical_json(identity).encode()).hexdigest()[:16]
+    assert spec.legacy_key((1, 5, 10)) != spec.key != spec.legacy_key((1, 10))

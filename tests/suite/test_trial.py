@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from suite.matrix import TrialSpec, canonical_json
+from suite.metrics import target_ranks
 from suite.registry import get_method, known_methods
+from suite.scoring import score_variant
 from suite.store import Store
 from suite.trial import run_trial
 from tests.tiny_trials import tiny_spec
@@ -21,9 +23,13 @@ def test_smoke_every_registered_method(method, tmp_path):
     summary = run_trial(spec, store)
     folder = store.trial_dir(spec.key)
     assert {p.name for p in folder.iterdir()} == {"spec.json", "per_user.parquet", "summary.json", "log.csv"}
-    per_user = pd.read_parquet(folder / "per_user.parquet")
-    assert len(per_user) == 40
-    assert set(per_user.columns) >= {"user", "variant", "recall@10", "ndcg@10"}
+    stored = pd.read_parquet(folder / "per_user.parquet")
+    assert len(stored) == 40
+    assert list(stored.columns) == ["user", "variant", "target", "rank", "items"]
+    lists = np.stack(stored["items"].to_numpy())
+    assert lists.shape == (40, spec.list_length) and lists.dtype == np.int32
+    assert (target_ranks(lists, stored["target"].to_numpy()) == stored["rank"]).all()
+    per_user = score_variant(stored, ["recall@10", "ndcg@10"], None).per_user
     assert per_user["recall@10"].between(0, 1).all()
     assert per_user["ndcg@10"].le(per_user["recall@10"]).all()
     metrics = summary["variants"]["default"]["metrics"]
