@@ -100,6 +100,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from suite.report.export import export_lists
+
+    out, skipped = export_lists(Path(args.results_dir), Path(args.out) if args.out else None)
+    if skipped:
+        print(f"skipped {len(skipped)} trials stored without ranked lists: {', '.join(skipped)}", file=sys.stderr)
+    print(f"ranked lists written to {out} (TREC runs and qrels, lists.parquet)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="suite", description="Benchmark generative recommenders from one YAML file.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -134,6 +144,10 @@ def parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="rebuild every table from a results folder, without training")
     report.add_argument("results_dir")
     report.set_defaults(handler=cmd_report)
+    export = commands.add_parser("export", help="write every variant's ranked lists as TREC runs and parquet")
+    export.add_argument("results_dir")
+    export.add_argument("--out", help="folder to write (default: RESULTS_DIR/export)")
+    export.set_defaults(handler=cmd_export)
     return top
 
 
