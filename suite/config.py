@@ -159,7 +159,7 @@ TOP_LEVEL = (
 ABLATION_KEYS = ("method", "vary", "rows")
 DATASET_KEYS = ("loader", "path", "category", "k_core", "history", "min_items", "max_users", "encoder")
 EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha", "baseline", "list_length")
-RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources")
+RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources", "label")
 
 
 def check_name(value: str, source: str) -> str:
@@ -345,6 +345,7 @@ def _parse_methods(read: _Reader, value: Any) -> dict[str, MethodConfig]:
         grid_raw = read.mapping(spec.pop("grid", None), _join(key, "grid"))
         variants_raw = read.mapping(spec.pop("variants", None), _join(key, "variants"))
         resources_raw = spec.pop("resources", None)
+        label = _label(read, spec.pop("label", None), _join(key, "label"))
         resources = (
             None if resources_raw is None else read.resources(resources_raw, _join(key, "resources"), Resources())
         )
@@ -355,8 +356,9 @@ def _parse_methods(read: _Reader, value: Any) -> dict[str, MethodConfig]:
             p: schema.axis(p, v, _join(_join(key, "variants"), p), inference=True) for p, v in variants_raw.items()
         }
         methods[name] = MethodConfig(
-            name=name, method=method_name, params=params, grid=grid, variants=variants, resources=resources
+            name=name, method=method_name, params=params, grid=grid, variants=variants, resources=resources, label=label
         )
+    _unique_labels(read, "methods", {name: entry.label or name for name, entry in methods.items()})
     return methods
 
 
@@ -373,6 +375,7 @@ def _parse_ablations(read: _Reader, value: Any, entries: Mapping[str, MethodConf
             raise read.fail(key, "give exactly one of vary: (one parameter and its values) or rows: (named overrides)")
         schema = _ParamSchema(read, method_registry.get(entries[method].method), key)
         rows: dict[str, dict[str, Any]] = {}
+        labels: dict[str, str] = {}
         param = None
         if "vary" in spec:
             vary = read.mapping(spec["vary"], _join(key, "vary"))
@@ -385,12 +388,35 @@ def _parse_ablations(read: _Reader, value: Any, entries: Mapping[str, MethodConf
         else:
             for label, overrides in read.mapping(spec["rows"], _join(key, "rows")).items():
                 row_key = _join(_join(key, "rows"), label)
-                raw = read.mapping(overrides, row_key)
+                raw = dict(read.mapping(overrides, row_key))
+                shown = _label(read, raw.pop("label", None), _join(row_key, "label"))
+                if shown is not None:
+                    labels[str(label)] = shown
                 if not raw:
                     raise read.fail(row_key, "a row needs at least one parameter override")
                 rows[str(label)] = {p: schema.value(p, v, _join(row_key, p)) for p, v in raw.items()}
-        ablations[name] = AblationConfig(name=name, method=method, rows=rows, axis=param)
+        _unique_labels(read, _join(key, "rows"), {row: labels.get(row, row) for row in rows})
+        ablations[name] = AblationConfig(name=name, method=method, rows=rows, axis=param, labels=labels)
     return ablations
+
+
+def _label(read: _Reader, value: Any, key: str) -> str | None:
+    """A `label:`: how a row is shown in tables and figures (any text; never part of a trial key)."""
+    if value is None:
+        return None
+    text = read.string(value, key)
+    if not text.strip():
+        raise read.fail(key, "a label cannot be empty")
+    return text
+
+
+def _unique_labels(read: _Reader, key: str, shown: Mapping[str, str]) -> None:
+    """Two rows of one table cannot be shown under the same name."""
+    seen: dict[str, str] = {}
+    for name, text in shown.items():
+        if text in seen:
+            raise read.fail(key, f"{seen[text]!r} and {name!r} would both be shown as {text!r}")
+        seen[text] = name
 
 
 class _ParamSchema:

@@ -182,15 +182,31 @@ def ablation_index(config: BenchmarkConfig) -> dict[str, dict[str, AblationRow]]
 
 
 def ablation_manifest(config: BenchmarkConfig) -> dict[str, dict[str, Any]]:
+    """`ablation_index` with each ablation's method and axis, and each row's `label:` where it has one."""
     index = ablation_index(config)
     return {
         name: {
             "method": config.methods[ablation.method].name,
             "axis": ablation.axis,
-            "rows": {label: {"row": row.row, "variant": row.variant} for label, row in index[name].items()},
+            "rows": {
+                label: {"row": row.row, "variant": row.variant}
+                | ({"label": ablation.labels[label]} if label in ablation.labels else {})
+                for label, row in index[name].items()
+            },
         }
         for name, ablation in config.ablations.items()
     }
+
+
+def row_labels(config: BenchmarkConfig, specs: Sequence[TrialSpec]) -> dict[str, str]:
+    """How tables show each leaderboard row whose `methods:` entry has a `label:` (`SASRec`, or
+    `SASRec [n_layers=2]` for a grid row)."""
+    labels = {}
+    for spec in specs:
+        label = config.methods[spec.method].label
+        if label is not None:
+            labels[spec.row] = f"{label} [{spec.grid_label}]" if spec.grid_label else label
+    return labels
 
 
 def _base_params(entry: MethodConfig) -> dict[str, Any]:

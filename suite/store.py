@@ -10,7 +10,8 @@ Layout under `results/<experiment>/`:
   when), with `configs/<digest>.yaml` a copy of each configuration that ran;
   `popularity/<dataset>.parquet`: training interactions per item (popularity metrics);
   `evaluation.json`: the YAML's `evaluation:`; `ablations.json`: where each ablation row's
-  results live; `matrix.json`: the trial keys of the configuration last run here (the
+  results live (and its `label:`); `labels.json`: how tables show the rows whose `methods:`
+  entry has a `label:`; `matrix.json`: the trial keys of the configuration last run here (the
   report reads only those).
 - tables as `<stem>.{md,tex,csv}` (`leaderboard`, `datasets`, `tokenizers`; `ablations/<name>`,
   `variants/<row>`), and `figures/<name>.{png,pdf,svg}`.
@@ -44,6 +45,7 @@ MANIFEST = "manifest.json"
 EVALUATION = "evaluation.json"
 ABLATIONS = "ablations.json"
 MATRIX = "matrix.json"
+LABELS = "labels.json"
 LEADERBOARD = "leaderboard"
 DATASETS = "datasets"
 TOKENIZERS = "tokenizers"
@@ -250,6 +252,14 @@ class Store:
             return None
         frame = pd.read_parquet(path)
         return frame["count"].to_numpy(), int(frame["users"].iloc[0]) if len(frame) else 0
+
+    def write_labels(self, labels: dict[str, str]) -> None:
+        write_json(self.root / LABELS, labels)
+
+    def read_labels(self) -> dict[str, str]:
+        """Leaderboard row -> how tables and figures show it ({} where no row has a `label:`)."""
+        path = self.root / LABELS
+        return json.loads(path.read_text()) if path.is_file() else {}
 
     def write_matrix(self, keys: list[str]) -> None:
         write_json(self.root / MATRIX, {"keys": keys})

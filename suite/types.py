@@ -62,6 +62,7 @@ class MethodConfig:
     grid: Mapping[str, tuple] = field(default_factory=dict)
     variants: Mapping[str, tuple] = field(default_factory=dict)
     resources: Resources | None = None
+    label: str | None = None  # how tables and figures show the row (default: `name`); not in any key
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class AblationConfig:
     method: str
     rows: Mapping[str, Mapping[str, Any]]
     axis: str | None = None  # the parameter a `vary:` ablation sweeps; rows are labelled `axis=value`
+    labels: Mapping[str, str] = field(default_factory=dict)  # row -> how tables show it (a `label:` of `rows:`)
 
 
 @dataclass(frozen=True)

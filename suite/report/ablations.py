@@ -67,6 +67,7 @@ def build_ablation_table(
         ),
         pending=[label for label in rows if label not in present],
         missing={label: collected.missing[w["row"]] for label, w in rows.items() if w["row"] in collected.missing},
+        labels={label: where["label"] for label, where in rows.items() if "label" in where},
     )
 
 

@@ -43,13 +43,14 @@ def build_report(root: Path) -> str:
         summaries=collected.summaries[~collected.summaries["row"].isin(ablation_only)],
         decoding=collected.decoding[~collected.decoding["row"].isin(ablation_only)],
     )
-    board = build_leaderboard(leaderboard_data, evaluation)
+    labels = store.read_labels()
+    board = build_leaderboard(leaderboard_data, evaluation, labels=labels)
     markdown = write_leaderboard(store, board, evaluation, collected.failed)
     ran = set(leaderboard_data.per_user["row"])
     for baseline in evaluation.baselines:
         if baseline not in ran:
             continue  # not run yet (a `--row` run of other rows): its table waits, as ablations do
-        against = build_leaderboard(leaderboard_data, evaluation, baseline=baseline)
+        against = build_leaderboard(leaderboard_data, evaluation, baseline=baseline, labels=labels)
         note = footer(against, evaluation, collected.failed)
         write_table(store, f"{LEADERBOARD}-vs-{baseline}", against, evaluation, note)
 

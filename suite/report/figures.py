@@ -66,6 +66,7 @@ def ablation_figure(
     cells = table.cells
     labels = [r for r in table.rows if axis is None or r != FULL_MODEL]
     ticks, numbers = _axis_values(labels, axis)
+    ticks = [table.labels.get(label, tick) for label, tick in zip(labels, ticks, strict=True)]
     top = f"recall@{max(evaluation.ks)}"
     metrics = list(dict.fromkeys([evaluation.select_metric, top]))
     figure, axes = plt.subplots(1, len(table.datasets), figsize=(4.8 * len(table.datasets), 3.6), squeeze=False)
@@ -111,7 +112,7 @@ def recall_at_k_figure(store: Store, board: Leaderboard, colours: dict[str, tupl
                 marker="o",
                 capsize=3,
                 color=colours.get(row, "grey"),
-                label=row,
+                label=board.shown(row),
             )
         panel.set_xlabel("K (list length)")
         panel.set_ylabel("Recall@K (test, mean over seeds)")

@@ -34,6 +34,11 @@ class Leaderboard:
     efficiency: pd.DataFrame = field(default_factory=pd.DataFrame)  # dataset, row, params, train s, s/1k users
     pending: list[str] = field(default_factory=list)  # declared rows with no results yet
     missing: dict[str, list[str]] = field(default_factory=dict)  # row -> metrics its stored files cannot give
+    labels: dict[str, str] = field(default_factory=dict)  # row -> how tables and figures show it
+
+    def shown(self, row: str) -> str:
+        """How tables and figures show `row`: its `label:` where it has one."""
+        return self.labels.get(row, row)
 
 
 def paired_users(part: pd.DataFrame, metric: str, row: str, against: str) -> pd.DataFrame:
@@ -117,8 +122,14 @@ def efficiency_frame(collected: Collected, where: Mapping[str, tuple[str, str]])
     return merged.groupby(["dataset", "label"])[columns].mean().reset_index().rename(columns={"label": "row"})
 
 
-def build_leaderboard(collected: Collected, evaluation: EvaluationConfig, baseline: str | None = None) -> Leaderboard:
-    """Methods (default variant) against each column's best, or against `baseline`."""
+def build_leaderboard(
+    collected: Collected,
+    evaluation: EvaluationConfig,
+    baseline: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> Leaderboard:
+    """Methods (default variant) against each column's best, or against `baseline`; `labels`:
+    how to show rows (their `label:`)."""
     frame = collected.per_user[collected.per_user["variant"] == DEFAULT_VARIANT]
     if baseline is not None and baseline not in set(frame["row"]):
         known = ", ".join(sorted(frame["row"].unique()))
@@ -136,4 +147,5 @@ def build_leaderboard(collected: Collected, evaluation: EvaluationConfig, baseli
         reference=baseline,
         efficiency=efficiency,
         missing=collected.missing,
+        labels=dict(labels or {}),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 from tabulate import tabulate
@@ -17,6 +18,30 @@ EFFICIENCY = (
     ("train_seconds", "Train s", "{:.1f}"),
     ("seconds_per_1k_users", "s/1k users", "{:.3f}"),
 )
+
+
+LATEX_SPECIALS = {
+    "\\": "\\textbackslash{}",
+    "&": "\\&",
+    "%": "\\%",
+    "$": "\\$",
+    "#": "\\#",
+    "_": "\\_",
+    "{": "\\{",
+    "}": "\\}",
+    "~": "\\textasciitilde{}",
+    "^": "\\textasciicircum{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    """`text` as LaTeX prints it: each of `\\ & % $ # _ { } ~ ^` escaped, in one pass."""
+    return re.sub(r"[\\&%$#_{}~^]", lambda match: LATEX_SPECIALS[match.group()], text)
+
+
+def _latex_marks(text: str) -> str:
+    """The table's own marks (escaped text in, LaTeX out): the dagger and the plus-minus sign."""
+    return text.replace("†", "$^\\dagger$").replace("±", "$\\pm$")
 
 
 def _number(cell: pd.Series, relative: bool) -> str:
@@ -41,9 +66,12 @@ def _grid(board: Leaderboard, evaluation: EvaluationConfig, style: str) -> tuple
     for dataset in board.datasets:
         header += [f"{dataset} {metric_label(m)}" for m in evaluation.metrics]
         header += [f"{dataset} {label}" for _, label, _ in shown]
+    if style == "tex":
+        header = [latex_escape(cell) for cell in header]
     body = []
     for row in board.rows:
-        line = [row.replace("_", "\\_") if style == "tex" else row]
+        name = board.shown(row)
+        line = [latex_escape(name) if style == "tex" else name.replace("|", "\\|")]
         for dataset in board.datasets:
             for metric in evaluation.metrics:
                 if (dataset, row, metric) not in index.index:
@@ -51,7 +79,7 @@ def _grid(board: Leaderboard, evaluation: EvaluationConfig, style: str) -> tuple
                     continue
                 cell = index.loc[(dataset, row, metric)]
                 text = _number(cell, relative=board.reference is not None)
-                text = text.replace("±", "$\\pm$").replace("%", "\\%") if style == "tex" else text
+                text = _latex_marks(latex_escape(text)) if style == "tex" else text
                 text = bold.format(text) if cell["place"] == 1 else under.format(text) if cell["place"] == 2 else text
                 line.append(dagger.format(text) if cell["significant"] else text)
             for column, _, fmt in shown:
@@ -64,7 +92,7 @@ def _grid(board: Leaderboard, evaluation: EvaluationConfig, style: str) -> tuple
 def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], reference: str | None = None) -> str:
     """The caption: what the numbers, marks and test are. `reference` names what † compares with."""
     users = ", ".join(f"{d}: {n:,}" for d, n in board.users.items())
-    against = reference or (f"`{board.reference}`" if board.reference else "the column's best")
+    against = reference or (f"`{board.shown(board.reference)}`" if board.reference else "the column's best")
     text = (
         f"Mean over seeds (± std where there are several). Bold: best; underlined: second. "
         f"† marks a cell that differs from {against} by a paired {evaluation.test} test on per-user "
@@ -72,7 +100,10 @@ def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], 
         f"{board.comparisons} comparisons of this table, alpha = {evaluation.alpha}. Users: {users}."
     )
     if board.reference:
-        text += f" In brackets: the relative improvement over `{board.reference}`, as in the papers' Improv. rows."
+        text += (
+            f" In brackets: the relative improvement over `{board.shown(board.reference)}`,"
+            " as in the papers' Improv. rows."
+        )
     if len(board.efficiency):
         text += (
             " Efficiency: parameters, training seconds and decoding seconds per 1,000 users, means over seeds;"
@@ -80,14 +111,16 @@ def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], 
         )
     seeds = board.cells.groupby("row")["seeds"].max()
     if seeds.nunique() > 1:
-        fewer = ", ".join(f"{row} ({n})" for row, n in seeds.items() if n < seeds.max())
+        fewer = ", ".join(f"{board.shown(row)} ({n})" for row, n in seeds.items() if n < seeds.max())
         text += f" Rows with fewer seeds: {fewer}; their tests pair only the seeds both rows have."
     set_level = [metric_label(m) for m in evaluation.metrics if not is_per_user(m)]
     if set_level:
         text += f" {', '.join(set_level)}: one value per trial for the whole list set (mean over seeds), not tested."
     lacking = {row: names for row, names in board.missing.items() if row in board.rows}
     if lacking:
-        shown = "; ".join(f"{row}: {', '.join(map(metric_label, names))}" for row, names in lacking.items())
+        shown = "; ".join(
+            f"{board.shown(row)}: {', '.join(map(metric_label, names))}" for row, names in lacking.items()
+        )
         text += f" Stored without ranked lists, so without these metrics (–): {shown}."
     if failed:
         text += f" Failed trials, not shown: {', '.join(failed)}."
@@ -107,14 +140,14 @@ def write_table(
     markdown = tabulate(body, headers=header, tablefmt="pipe", disable_numparse=True) + f"\n\n{note}\n"
     header, body = _grid(board, evaluation, "tex")
     columns = "l" + "r" * (len(header) - 1)
-    caption = note.replace("†", "$^\\dagger$").replace("±", "$\\pm$").replace("_", "\\_").replace("`", "")
+    caption = _latex_marks(latex_escape(note.replace("`", "")))
     lines = [
         "\\begin{table}[t]",
         "\\centering",
         f"\\caption{{{caption}}}",
         f"\\begin{{tabular}}{{{columns}}}",
         "\\toprule",
-        " & ".join(h.replace("_", "\\_") for h in header) + " \\\\",
+        " & ".join(header) + " \\\\",
         "\\midrule",
         *(" & ".join(line) + " \\\\" for line in body),
         "\\bottomrule",
