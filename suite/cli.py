@@ -93,10 +93,26 @@ def cmd_tokenizers(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from suite.report.build import build_report
+REPORT_CHOICES = ("metrics", "ks", "test", "correction", "alpha", "baseline", "ci")
 
-    print(build_report(Path(args.results_dir)))
+
+def _listed(text: str) -> list:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from suite.config import evaluation_with
+    from suite.report.build import build_report
+    from suite.store import Store
+
+    root = Path(args.results_dir)
+    changes = {name: getattr(args, name) for name in REPORT_CHOICES if getattr(args, name) is not None}
+    evaluation = None
+    if changes:
+        if "ks" in changes:
+            changes["ks"] = [int(k) if k.isdigit() else k for k in changes["ks"]]
+        evaluation = evaluation_with(Store(root).read_evaluation(), changes, "suite report")
+    print(build_report(root, evaluation))
     return 0
 
 
@@ -143,6 +159,13 @@ def parser() -> argparse.ArgumentParser:
     tokenizers.set_defaults(handler=cmd_tokenizers)
     report = commands.add_parser("report", help="rebuild every table from a results folder, without training")
     report.add_argument("results_dir")
+    report.add_argument("--metrics", type=_listed, metavar="M,M", help="metrics to show, e.g. recall@10,mrr@20")
+    report.add_argument("--ks", type=_listed, metavar="K,K", help="cut-offs (default: those of the metrics)")
+    report.add_argument("--test", help="paired test: wilcoxon, t-test, permutation, or a plugin's")
+    report.add_argument("--correction", help="multiple-comparison correction: holm, bonferroni, none, or a plugin's")
+    report.add_argument("--alpha", type=float, help="significance level")
+    report.add_argument("--baseline", type=_listed, metavar="ROW,ROW", help="rows to add leaderboard-vs-ROW for")
+    report.add_argument("--ci", type=float, metavar="LEVEL", help="add a bootstrap interval over users, e.g. 0.95")
     report.set_defaults(handler=cmd_report)
     export = commands.add_parser("export", help="write every variant's ranked lists as TREC runs and parquet")
     export.add_argument("results_dir")

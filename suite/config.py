@@ -158,7 +158,7 @@ TOP_LEVEL = (
 )
 ABLATION_KEYS = ("method", "vary", "rows")
 DATASET_KEYS = ("loader", "path", "category", "k_core", "history", "min_items", "max_users", "encoder")
-EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha", "baseline", "list_length")
+EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha", "baseline", "list_length", "ci")
 RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources", "label")
 
 
@@ -261,6 +261,11 @@ def _parse_evaluation(read: _Reader, value: Any) -> EvaluationConfig:
     alpha = read.number(raw.get("alpha", base.alpha), "evaluation.alpha")
     if not 0 < alpha < 1:
         raise read.fail("evaluation.alpha", f"must lie strictly between 0 and 1, got {alpha:g}")
+    ci = raw.get("ci")
+    if ci is not None:
+        ci = read.number(ci, "evaluation.ci")
+        if not 0 < ci < 1:
+            raise read.fail("evaluation.ci", f"must lie strictly between 0 and 1, got {ci:g}")
     return EvaluationConfig(
         ks=ks,
         metrics=metrics,
@@ -270,7 +275,29 @@ def _parse_evaluation(read: _Reader, value: Any) -> EvaluationConfig:
         alpha=alpha,
         baselines=_baselines(read, raw.get("baseline")),
         list_length=length,
+        ci=ci,
     )
+
+
+def evaluation_with(evaluation: EvaluationConfig, changes: Mapping[str, Any], source: str) -> EvaluationConfig:
+    """`evaluation` with `changes` in the YAML's spelling (`baseline`, lists), validated as the YAML is;
+    errors name `source`. Cut-offs that the changed metrics need are added to `ks` unless `ks` changes too."""
+    raw = {
+        "ks": list(evaluation.ks),
+        "metrics": list(evaluation.metrics),
+        "select_metric": evaluation.select_metric,
+        "test": evaluation.test,
+        "correction": evaluation.correction,
+        "alpha": evaluation.alpha,
+        "baseline": list(evaluation.baselines) or None,
+        "list_length": evaluation.list_length,
+        "ci": evaluation.ci,
+        **changes,
+    }
+    if "metrics" in changes and "ks" not in changes and isinstance(changes["metrics"], list):
+        needed = [int(m.rpartition("@")[2]) for m in changes["metrics"] if str(m).rpartition("@")[2].isdigit()]
+        raw["ks"] = sorted({*raw["ks"], *needed})
+    return _parse_evaluation(_Reader(source), raw)
 
 
 def _baselines(read: _Reader, value: Any) -> tuple[str, ...]:

@@ -90,6 +90,7 @@ class EvaluationConfig:
     alpha: float = 0.05
     baselines: tuple[str, ...] = ()  # `baseline:` methods entries; each adds a leaderboard against it
     list_length: int = DEFAULT_LIST_LENGTH  # N of the stored top-N lists; every K of `ks` is at most N
+    ci: float | None = None  # a bootstrap interval over users at this level (e.g. 0.95) beside each mean
 
 
 @dataclass(frozen=True)

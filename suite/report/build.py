@@ -22,15 +22,16 @@ from suite.report.figures import ablation_figure, method_colours, recall_at_k_fi
 from suite.report.leaderboard import build_leaderboard
 from suite.report.render import footer, write_leaderboard, write_table
 from suite.store import ABLATION_TABLES, LEADERBOARD, VARIANT_TABLES, Store
-from suite.types import DEFAULT_VARIANT
+from suite.types import DEFAULT_VARIANT, EvaluationConfig
 
 
-def build_report(root: Path) -> str:
-    """Write the report files under `root`; return the markdown leaderboard."""
+def build_report(root: Path, evaluation: EvaluationConfig | None = None) -> str:
+    """Write the report files under `root`; return the markdown leaderboard. `evaluation`
+    replaces the one the last run recorded (report-time choices of metrics, test, correction...)."""
     store = Store(Path(root))
     if not store.has_trials():
         raise SuiteError(f"{root}: not a results folder (no trials/ inside)")
-    evaluation = store.read_evaluation()
+    evaluation = evaluation or store.read_evaluation()
     collected = collect(store, evaluation.metrics)
     if collected.per_user.empty:
         raise SuiteError(f"{root}: no completed trials yet")

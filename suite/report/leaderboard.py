@@ -20,7 +20,20 @@ from suite.report.collect import Collected
 from suite.stats import adjust, paired_test
 from suite.types import DEFAULT_VARIANT, EvaluationConfig
 
-CELL_COLUMNS = ["dataset", "row", "metric", "mean", "std", "seeds", "place", "p_value", "improvement"]
+CELL_COLUMNS = [
+    "dataset",
+    "row",
+    "metric",
+    "mean",
+    "std",
+    "seeds",
+    "place",
+    "p_value",
+    "improvement",
+    "ci_low",
+    "ci_high",
+]
+BOOTSTRAP_RESAMPLES = 1000
 
 
 @dataclass
@@ -49,6 +62,19 @@ def paired_users(part: pd.DataFrame, metric: str, row: str, against: str) -> pd.
     shared = part[part["row"].isin([row, against]) & part["seed"].isin(common)]
     users = shared.groupby(["user", "row"])[metric].mean().unstack("row")
     return users.reindex(columns=[row, against]).dropna()
+
+
+def bootstrap_interval(part: pd.DataFrame, metric: str, row: str, level: float) -> tuple[float, float]:
+    """The percentile bootstrap interval at `level` of `row`'s mean `metric` over users (each user's
+    value averaged over the row's seeds): `BOOTSTRAP_RESAMPLES` resamples of the users, seed 0."""
+    values = part[part["row"] == row].groupby("user")[metric].mean().to_numpy()
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return np.nan, np.nan
+    rng = np.random.default_rng(0)
+    means = values[rng.integers(0, len(values), size=(BOOTSTRAP_RESAMPLES, len(values)))].mean(axis=1)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
 
 
 def compare_rows(frame: pd.DataFrame, evaluation: EvaluationConfig, reference: str | None = None) -> pd.DataFrame:
@@ -81,6 +107,9 @@ def compare_rows(frame: pd.DataFrame, evaluation: EvaluationConfig, reference: s
                     if len(pair):
                         p = paired_test(pair[row].to_numpy(), pair[against].to_numpy(), evaluation.test)
                 base = means.get(against, np.nan)
+                low, high = (np.nan, np.nan)
+                if evaluation.ci is not None and kind.per_user:
+                    low, high = bootstrap_interval(part, metric, row, evaluation.ci)
                 records.append(
                     {
                         "dataset": dataset,
@@ -92,6 +121,8 @@ def compare_rows(frame: pd.DataFrame, evaluation: EvaluationConfig, reference: s
                         "place": int(places[row]),
                         "p_value": p,
                         "improvement": (mean - base) / base if base else np.nan,
+                        "ci_low": low,
+                        "ci_high": high,
                     }
                 )
     cells = pd.DataFrame(records, columns=CELL_COLUMNS)

@@ -9,7 +9,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from suite.metrics import is_per_user, metric_label
-from suite.report.leaderboard import Leaderboard
+from suite.report.leaderboard import BOOTSTRAP_RESAMPLES, Leaderboard
 from suite.store import LEADERBOARD, Store
 from suite.types import EvaluationConfig
 
@@ -50,6 +50,8 @@ def _number(cell: pd.Series, relative: bool) -> str:
         text += f" ± {cell['std']:.4f}"
     if relative and not math.isnan(cell["improvement"]) and not math.isnan(cell["p_value"]):
         text += f" ({cell['improvement']:+.1%})"
+    if not math.isnan(cell["ci_low"]):
+        text += f" [{cell['ci_low']:.4f}, {cell['ci_high']:.4f}]"
     return text
 
 
@@ -113,6 +115,11 @@ def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], 
     if seeds.nunique() > 1:
         fewer = ", ".join(f"{board.shown(row)} ({n})" for row, n in seeds.items() if n < seeds.max())
         text += f" Rows with fewer seeds: {fewer}; their tests pair only the seeds both rows have."
+    if evaluation.ci is not None:
+        text += (
+            f" In square brackets: the {evaluation.ci:.0%} percentile bootstrap interval of the mean over users"
+            f" ({BOOTSTRAP_RESAMPLES:,} resamples)."
+        )
     set_level = [metric_label(m) for m in evaluation.metrics if not is_per_user(m)]
     if set_level:
         text += f" {', '.join(set_level)}: one value per trial for the whole list set (mean over seeds), not tested."
