@@ -17,11 +17,11 @@ from suite.errors import SuiteError
 from suite.store import LEADERBOARD, Store
 
 
-def _load(path: str, experiment: str | None):
+def _load(path: str, experiment: str | None, overrides: list[str] | None = None):
     from suite.config import load_config
     from suite.matrix import expand
 
-    config = load_config(path)
+    config = load_config(path, overrides or ())
     if experiment:
         from suite.config import check_name
 
@@ -47,7 +47,7 @@ def _trial_table(specs) -> str:
 def cmd_validate(args: argparse.Namespace) -> int:
     from suite.matrix import count_variants
 
-    _, specs = _load(args.config, None)
+    _, specs = _load(args.config, None, args.overrides)
     print(f"ok: {len(specs)} trials, {count_variants(specs)} variants")
     return 0
 
@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from suite.matrix import count_variants, select_trials
     from suite.runner import run_experiment
 
-    config, specs = _load(args.config, args.experiment)
+    config, specs = _load(args.config, args.experiment, args.overrides)
     chosen = select_trials(specs, args.rows or (), args.seeds or (), config.source)
     if args.dry_run:
         print(_trial_table(chosen))
@@ -65,7 +65,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     root = Path(config.results_dir) / config.experiment
     address = args.address or os.environ.get("RAY_ADDRESS")
     selected = {spec.key for spec in chosen} if len(chosen) < len(specs) else None
-    text = Path(args.config).read_text(encoding="utf-8")
+    text = Path(args.config).read_text(encoding="utf-8")  # kept in the store with the sitting's record
+    text += "".join(f"# run with --set {override}\n" for override in args.overrides or ())
     outcome = run_experiment(
         config, specs, root, address=address, rerun=args.rerun, selected=selected, config_text=text
     )
@@ -87,7 +88,7 @@ def cmd_tokenizers(args: argparse.Namespace) -> int:
     from suite.report.tokenizers import write_tokenizer_report
     from suite.tokenizers.quality import tokenizer_rows, tokenizers_to_report
 
-    config, _ = _load(args.config, args.experiment)
+    config, _ = _load(args.config, args.experiment, args.overrides)
     rows = tokenizer_rows(config, tokenizers_to_report(config))
     print(write_tokenizer_report(Store(Path(config.results_dir) / config.experiment), rows))
     return 0
@@ -126,6 +127,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_overrides(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--set",
+        action="append",
+        dest="overrides",
+        metavar="KEY.PATH=VALUE",
+        help="override a YAML setting, VALUE read as YAML (repeatable), e.g. --set methods.sasrec.epochs=5",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="suite", description="Benchmark generative recommenders from one YAML file.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -149,13 +160,16 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--seed", action="append", dest="seeds", type=int, metavar="N", help="run only this seed (repeatable)"
     )
+    _add_overrides(run)
     run.set_defaults(handler=cmd_run)
     validate = commands.add_parser("validate", help="check a benchmark YAML and count its trials")
     validate.add_argument("config")
+    _add_overrides(validate)
     validate.set_defaults(handler=cmd_validate)
     tokenizers = commands.add_parser("tokenizers", help="fit every tokenizer of a YAML and report their quality")
     tokenizers.add_argument("config")
     tokenizers.add_argument("--experiment", help="results folder name (default: the YAML's experiment)")
+    _add_overrides(tokenizers)
     tokenizers.set_defaults(handler=cmd_tokenizers)
     report = commands.add_parser("report", help="rebuild every table from a results folder, without training")
     report.add_argument("results_dir")

@@ -7,7 +7,7 @@ Every problem is reported as one `ConfigError` naming the file and the key path,
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -180,8 +180,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def load_config(path: str | Path) -> BenchmarkConfig:
-    """Read and validate a benchmark YAML file (safe_load only)."""
+def load_config(path: str | Path, overrides: Sequence[str] = ()) -> BenchmarkConfig:
+    """Read and validate a benchmark YAML file (safe_load only), after the `--set KEY.PATH=VALUE`
+    `overrides` (each VALUE read as YAML) replace what the file says."""
     path = Path(path)
     source = path.name
     try:
@@ -201,7 +202,37 @@ def load_config(path: str | Path) -> BenchmarkConfig:
         raise ConfigError(source, "", f"not valid YAML: {where}{problem}") from None
     if raw is None:
         raise ConfigError(source, "", "the file is empty")
+    for override in overrides:
+        raw = apply_override(raw, override, source)
     return parse_config(raw, source=source, default_experiment=path.stem)
+
+
+def apply_override(raw: Any, override: str, source: str) -> dict:
+    """`raw` with `KEY.PATH=VALUE` set: VALUE is read as YAML (`5`, `[0, 1]`, `true`, `{a: 1}`),
+    missing mappings on the path are created. The result is validated as the file is."""
+    path, equals, text = override.partition("=")
+    keys = path.strip().split(".")
+    if not equals or not all(keys):
+        raise ConfigError(source, "--set", f"expected KEY.PATH=VALUE (e.g. methods.sasrec.epochs=5), got {override!r}")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ConfigError(source, "--set", f"{path}: {text!r} is not a YAML value") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(source, "", "the file's top level is not a mapping")
+    node = raw
+    for depth, key in enumerate(keys[:-1]):
+        child = node.setdefault(key, {})
+        if child is None:
+            child = node[key] = {}
+        if not isinstance(child, dict):
+            prefix = ".".join(keys[: depth + 1])
+            raise ConfigError(
+                source, "--set", f"{path}: {prefix} is not a mapping, so it has no key {keys[depth + 1]!r}"
+            )
+        node = child
+    node[keys[-1]] = value
+    return raw
 
 
 def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -> BenchmarkConfig:

@@ -242,3 +242,39 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
                 load_config(path)
     finally:
         registry.methods.entries.pop("test-sid-method")
+
+
+def test_set_overrides_any_key_path_and_is_validated_like_the_file(tmp_path):
+    path = write(tmp_path, GOOD)
+    config = load_config(
+        path, ["methods.sasrec.epochs=5", "seeds=[3, 4]", "evaluation.alpha=0.01", "datasets.ml-100k.history=20"]
+    )
+    assert config.methods["sasrec"].params["epochs"] == 5
+    assert config.seeds == (3, 4) and config.evaluation.alpha == 0.01
+    assert config.datasets["ml-100k"].history == 20
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("methods.sasrec.epochs=ten", "bench.yaml: methods.sasrec.epochs: expected int, got 'ten'"),
+        ("methods.sasrec", "bench.yaml: --set: expected KEY.PATH=VALUE (e.g. methods.sasrec.epochs=5), got"),
+        ("seeds.first=1", "bench.yaml: --set: seeds.first: seeds is not a mapping, so it has no key 'first'"),
+        ("methods..epochs=1", "bench.yaml: --set: expected KEY.PATH=VALUE"),
+        ("evaluation.test=[unclosed", "bench.yaml: --set: evaluation.test: '[unclosed' is not a YAML value"),
+    ],
+)
+def test_a_bad_override_is_one_error_line(tmp_path, capsys, override, message):
+    assert main(["validate", str(write(tmp_path, GOOD)), "--set", override]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: {message}")
+
+
+def test_an_override_of_a_training_parameter_changes_the_keys_it_touches(tmp_path):
+    from suite.matrix import expand
+
+    path = write(tmp_path, GOOD)
+    before = {spec.row: spec.key for spec in expand(load_config(path))}
+    after = {spec.row: spec.key for spec in expand(load_config(path, ["methods.sasrec.epochs=7"]))}
+    changed = {row for row in before if before[row] != after.get(row)}
+    assert changed and all(row.startswith("sasrec") for row in changed)
