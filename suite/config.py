@@ -30,6 +30,7 @@ from suite.types import (
     EvaluationConfig,
     MethodConfig,
     Resources,
+    TrackingConfig,
 )
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -155,6 +156,7 @@ TOP_LEVEL = (
     "evaluation",
     "tokenizers",
     "ablations",
+    "tracking",
 )
 ABLATION_KEYS = ("method", "vary", "rows")
 DATASET_KEYS = ("loader", "path", "category", "k_core", "history", "min_items", "max_users", "encoder")
@@ -259,6 +261,7 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
         for label, entry in read.mapping(top.get("tokenizers"), "tokenizers").items()
     }
     ablations = _parse_ablations(read, top.get("ablations"), methods)
+    tracking = _parse_tracking(read, top.get("tracking"))
     return BenchmarkConfig(
         source=source,
         experiment=experiment,
@@ -272,6 +275,7 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
         evaluation=evaluation,
         tokenizers=tokenizers,
         ablations=ablations,
+        tracking=tracking,
     )
 
 
@@ -456,6 +460,22 @@ def _parse_ablations(read: _Reader, value: Any, entries: Mapping[str, MethodConf
         _unique_labels(read, _join(key, "rows"), {row: labels.get(row, row) for row in rows})
         ablations[name] = AblationConfig(name=name, method=method, rows=rows, axis=param, labels=labels)
     return ablations
+
+
+def _parse_tracking(read: _Reader, value: Any) -> TrackingConfig:
+    """`tracking: {tensorboard: true, mlflow: true}`; `mlflow: {tracking_uri: ...}` for a server."""
+    raw = read.mapping(value, "tracking", ("tensorboard", "mlflow"))
+    tensorboard = raw.get("tensorboard", False)
+    if not isinstance(tensorboard, bool):
+        raise read.fail("tracking.tensorboard", f"expected bool, got {_describe(tensorboard)}")
+    mlflow, uri = raw.get("mlflow", False), None
+    if isinstance(mlflow, dict):
+        spec = read.mapping(mlflow, "tracking.mlflow", ("tracking_uri",))
+        uri = read.string(spec["tracking_uri"], "tracking.mlflow.tracking_uri") if "tracking_uri" in spec else None
+        mlflow = True
+    elif not isinstance(mlflow, bool):
+        raise read.fail("tracking.mlflow", f"expected bool or {{tracking_uri: ...}}, got {_describe(mlflow)}")
+    return TrackingConfig(tensorboard=tensorboard, mlflow=mlflow, mlflow_uri=uri)
 
 
 def _label(read: _Reader, value: Any, key: str) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 import traceback
 import uuid
 from collections.abc import Collection
@@ -56,12 +57,18 @@ def _trainable(config: dict[str, Any], specs: dict[str, dict], store_root: str) 
     label = f"[{spec.dataset.name} {spec.row} seed={spec.seed}]"
     store.clear_error(spec.key)  # an earlier attempt's: this attempt writes its own, or the driver does
 
+    clock = [time.perf_counter()]
+
     def on_epoch(row: dict[str, Any]) -> None:
+        """Print the epoch's line; report its loss, validation metrics and seconds to Tune (and so
+        to the tracking callbacks)."""
+        now_ = time.perf_counter()
+        seconds, clock[0] = now_ - clock[0], now_
         # a method may log an epoch without a loss or a validation score (a plugin's, say)
         score = row.get(f"valid_{spec.select_metric}", float("nan"))
         loss = row.get("loss", float("nan"))
         print(f"{label} epoch {row['epoch']} loss={loss:.4f} valid {spec.select_metric}={score:.4f}")
-        tune.report({"epoch": row["epoch"], f"valid_{spec.select_metric}": score})
+        tune.report({**row, f"valid_{spec.select_metric}": score, "epoch_seconds": seconds})
 
     try:
         summary = run_trial(spec, store, on_epoch=on_epoch)
@@ -229,6 +236,8 @@ def _tune(config: BenchmarkConfig, pending: list[TrialSpec], store: Store, addre
         os.environ.setdefault(name, value)
     from ray import tune
 
+    from suite.tracking import tracking_callbacks  # imports Ray, which only a run needs
+
     _start_ray(address)
     if address:
         check_shared_store(store)
@@ -245,6 +254,7 @@ def _tune(config: BenchmarkConfig, pending: list[TrialSpec], store: Store, addre
             name=config.experiment,
             storage_path=str((cache_dir() / "ray").resolve()),
             failure_config=tune.FailureConfig(max_failures=config.max_failures),
+            callbacks=tracking_callbacks(config.tracking, store, config.experiment),
             verbose=1,
         ),
     )

@@ -13,6 +13,7 @@ Layout under `results/<experiment>/`:
   results live (and its `label:`); `labels.json`: how tables show the rows whose `methods:`
   entry has a `label:`; `matrix.json`: the trial keys of the configuration last run here (the
   report reads only those).
+- `tensorboard/<trial>/` and `mlruns/`: per-epoch tracking, where `tracking:` turns it on;
 - tables as `<stem>.{md,tex,csv}` (`leaderboard`, `datasets`, `tokenizers`; `ablations/<name>`,
   `variants/<row>`), and `figures/<name>.{png,pdf,svg}`.
 """
@@ -54,6 +55,8 @@ VARIANT_TABLES = "variants"
 FIGURES = "figures"
 CONFIGS = "configs"
 POPULARITY = "popularity"
+TENSORBOARD = "tensorboard"
+MLRUNS = "mlruns"
 
 
 def _file_mode() -> int:
@@ -285,6 +288,14 @@ class Store:
 
     def read_markdown(self, stem: str) -> str:
         return (self.root / f"{stem}.md").read_text()
+
+    def tensorboard_dir(self) -> Path:
+        """Where `tracking: {tensorboard: true}` writes one event folder per trial."""
+        return self.root.resolve() / TENSORBOARD
+
+    def mlflow_uri(self) -> str:
+        """The local MLflow store of `tracking: {mlflow: true}` without a tracking URI."""
+        return (self.root.resolve() / MLRUNS).as_uri()
 
     def write_figure(self, name: str, kind: str, data: bytes) -> None:
         """`figures/<name>.<kind>` (png, pdf, svg)."""

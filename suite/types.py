@@ -94,6 +94,15 @@ class EvaluationConfig:
 
 
 @dataclass(frozen=True)
+class TrackingConfig:
+    """`tracking:`: where each epoch's training loss, validation metrics and time also go."""
+
+    tensorboard: bool = False  # event files under results/<experiment>/tensorboard/
+    mlflow: bool = False
+    mlflow_uri: str | None = None  # None: a local store, results/<experiment>/mlruns/
+
+
+@dataclass(frozen=True)
 class BenchmarkConfig:
     source: str
     experiment: str
@@ -107,3 +116,4 @@ class BenchmarkConfig:
     evaluation: EvaluationConfig
     tokenizers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     ablations: Mapping[str, AblationConfig] = field(default_factory=dict)
+    tracking: TrackingConfig = TrackingConfig()
