@@ -64,7 +64,7 @@ class TrainContext:
 
     def validate(self, method: Any) -> dict[str, float]:
         histories = self.data.valid_histories(self.history)
-        top = method.recommend(histories, max(self.ks))
+        top = method.recommend(histories, min(max(self.ks), self.data.n_items))
         metrics = rank_metrics(top.items, self.data.valid_targets(), self.ks)
         return {name: float(values.mean()) for name, values in metrics.items()}
 

@@ -56,7 +56,8 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
         if options.get("condition", method.inference_defaults.get("condition", 0)):
             options["targets"] = targets  # conditional mode: the true target's leading tokens are given
         with torch.no_grad():
-            top = method.recommend(histories, spec.list_length, **options)
+            # a catalog smaller than N gives lists of the whole catalog, padded to N with "no item"
+            top = method.recommend(histories, min(spec.list_length, data.n_items), **options)
         seconds = time.perf_counter() - clock
         frames.append(ranked_lists_frame(data.user_tokens, variant.name, targets, top.items, spec.list_length))
         metrics = rank_metrics(top.items, targets, spec.quick_ks)

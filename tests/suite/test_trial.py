@@ -13,6 +13,7 @@ from suite.registry import get_method, known_methods
 from suite.scoring import score_variant
 from suite.store import Store
 from suite.trial import run_trial
+from suite.types import DatasetConfig
 from tests.tiny_trials import tiny_spec
 
 
@@ -89,3 +90,16 @@ def test_bf16_mixed_precision_trains_and_decodes(method, tmp_path):
     assert np.isfinite(summary["variants"]["default"]["metrics"]["ndcg@10"])
     log = pd.read_csv(Store(tmp_path).trial_dir(spec.key) / "log.csv")
     assert np.isfinite(log["loss"]).all()
+
+
+def test_a_catalog_smaller_than_the_lists_gives_whole_catalog_lists_padded_with_no_item(tmp_path):
+    rows = [f"u{u}\ti{(u + j) % 6}\t{j}" for u in range(12) for j in range(5)]
+    (tmp_path / "six.inter").write_text("user_id:token\titem_id:token\ttimestamp:float\n" + "\n".join(rows) + "\n")
+    dataset = DatasetConfig(name="six", loader="atomic", path=str(tmp_path), history=4)
+    for method in ("pop", "sasrec"):
+        spec = dataclasses.replace(tiny_spec(method), dataset=dataset)
+        run_trial(spec, Store(tmp_path / "store"))
+        stored = Store(tmp_path / "store").read_per_user(spec.key)
+        lists = np.stack(stored["items"].to_numpy())
+        assert lists.shape == (12, 100)
+        assert (np.sort(lists[:, :6], axis=1) == np.arange(6)).all() and (lists[:, 6:] == -1).all()
