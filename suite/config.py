@@ -22,6 +22,7 @@ from suite.tokenizers.base import complete_tokenizer, tokenizer_label
 from suite.types import (
     DEFAULT_ENCODER,
     DEVICES,
+    FULL_MODEL,
     TEXT_INPUT,
     TOKENIZER_INPUTS,
     AblationConfig,
@@ -450,6 +451,10 @@ def _parse_ablations(read: _Reader, value: Any, entries: Mapping[str, MethodConf
         else:
             for label, overrides in read.mapping(spec["rows"], _join(key, "rows")).items():
                 row_key = _join(_join(key, "rows"), label)
+                if label == FULL_MODEL:
+                    raise read.fail(
+                        row_key, f"{FULL_MODEL!r} is the name of every ablation's reference row; choose another"
+                    )
                 raw = dict(read.mapping(overrides, row_key))
                 shown = _label(read, raw.pop("label", None), _join(row_key, "label"))
                 if shown is not None:

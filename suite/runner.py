@@ -164,71 +164,76 @@ def run_experiment(
     `config_text` is the YAML file as read, kept in the store beside the sitting's record."""
     root = root.resolve()
     store = Store(root)
-    store.remove_temporaries()  # left by a run that was killed mid-write
     # Data errors surface before anything is written under the results folder.
     prepared = {name: prepare(dataset) for name, dataset in config.datasets.items()}
-    stats = {name: data.stats() for name, data in prepared.items()}
-    digest = config_digest(config, config_text)
-    manifest = {
-        "id": uuid.uuid4().hex,
-        "experiment": config.experiment,
-        "config": config.source,
-        "config_sha256": digest,
-        "config_copy": None if config_text is None else store.keep_config(digest, config_text),
-        "started": now(),
-        "finished": None,
-        "git": git_state(Path(__file__).parent),
-        "packages": package_versions(),
-        "hardware": hardware(),
-        "ray_address": address,
-    }
-    store.record_sitting(manifest)
-    store.write_evaluation(config.evaluation)
-    store.write_ablations(ablation_manifest(config))
-    store.write_labels(row_labels(config, specs))
-    store.write_matrix([spec.key for spec in specs])
-    for name, data in prepared.items():
-        store.write_popularity(name, data.item_counts(), data.n_users)
-    adopted = store.adopt_legacy([(spec.legacy_key(config.evaluation.ks), spec.key) for spec in specs])
-    if adopted:
-        print(f"{adopted} trials stored under their keys from before ranked lists were kept: moved to their keys")
-    print(write_dataset_stats(store, stats))
+    with store.run_lock():
+        store.remove_temporaries()  # left by a writer that was killed mid-write
+        stats = {name: data.stats() for name, data in prepared.items()}
+        digest = config_digest(config, config_text)
+        manifest = {
+            "id": uuid.uuid4().hex,
+            "experiment": config.experiment,
+            "config": config.source,
+            "config_sha256": digest,
+            "config_copy": None if config_text is None else store.keep_config(digest, config_text),
+            "started": now(),
+            "finished": None,
+            "git": git_state(Path(__file__).parent),
+            "packages": package_versions(),
+            "hardware": hardware(),
+            "ray_address": address,
+        }
+        store.record_sitting(manifest)
+        store.write_evaluation(config.evaluation)
+        store.write_ablations(ablation_manifest(config))
+        store.write_labels(row_labels(config, specs))
+        store.write_matrix([spec.key for spec in specs])
+        for name, data in prepared.items():
+            store.write_popularity(name, data.item_counts(), data.n_users)
+        adopted = store.adopt_legacy([(spec.legacy_key(config.evaluation.ks), spec.key) for spec in specs])
+        if adopted:
+            print(f"{adopted} trials stored under their keys from before ranked lists were kept: moved to their keys")
+        print(write_dataset_stats(store, stats))
 
-    unfinished = [spec for spec in specs if rerun or not store.is_complete(spec.key)]
-    pending = [spec for spec in unfinished if selected is None or spec.key in selected]
-    unselected = len(unfinished) - len(pending)
-    if rerun:
-        for spec in pending:
-            store.checkpoint_file(spec.key).unlink(missing_ok=True)
-    print(
-        f"{len(specs)} trials: {len(specs) - len(unfinished)} already complete, {len(pending)} to run"
-        + (f", {unselected} not selected" if unselected else "")
-    )
-    if pending:
-        _tune(config, pending, store, address)
-    unfinished_keys = [spec.key for spec in pending if not store.is_complete(spec.key)]
-    failed = [key for key in unfinished_keys if store.has_error(key)]
-    interrupted = [key for key in unfinished_keys if key not in failed]
-    reported = any(store.is_complete(spec.key) for spec in specs)
-    if reported:
-        build_report(root)
-    manifest["finished"] = now()
-    manifest["trials"] = {
-        "total": len(specs),
-        "trained": len(pending) - len(unfinished_keys),
-        "failed": failed,
-        "interrupted": interrupted,
-        "not_selected": unselected,
-    }
-    store.record_sitting(manifest)
-    return RunOutcome(
-        trained=len(pending) - len(unfinished_keys),
-        skipped=len(specs) - len(unfinished),
-        failed=failed,
-        unselected=unselected,
-        interrupted=interrupted,
-        reported=reported,
-    )
+        for spec in specs:
+            damage = store.trial_damage(spec.key) if store.has_summary(spec.key) else None
+            if damage is not None and not rerun:
+                print(f"trial {spec.key} ({spec.row}, seed {spec.seed}): {damage}; recomputing it")
+        unfinished = [spec for spec in specs if rerun or not store.is_complete(spec.key)]
+        pending = [spec for spec in unfinished if selected is None or spec.key in selected]
+        unselected = len(unfinished) - len(pending)
+        if rerun:
+            for spec in pending:
+                store.checkpoint_file(spec.key).unlink(missing_ok=True)
+        print(
+            f"{len(specs)} trials: {len(specs) - len(unfinished)} already complete, {len(pending)} to run"
+            + (f", {unselected} not selected" if unselected else "")
+        )
+        if pending:
+            _tune(config, pending, store, address)
+        unfinished_keys = [spec.key for spec in pending if not store.is_complete(spec.key)]
+        failed = [key for key in unfinished_keys if store.has_error(key)]
+        interrupted = [key for key in unfinished_keys if key not in failed]
+        reported = any(store.is_complete(spec.key) for spec in specs)
+        if reported:
+            build_report(root)
+        manifest["finished"] = now()
+        manifest["trials"] = {
+            "total": len(specs),
+            "trained": len(pending) - len(unfinished_keys),
+            "failed": failed,
+            "interrupted": interrupted,
+            "not_selected": unselected,
+        }
+        store.record_sitting(manifest)
+        return RunOutcome(
+            trained=len(pending) - len(unfinished_keys),
+            skipped=len(specs) - len(unfinished),
+            failed=failed,
+            unselected=unselected,
+            interrupted=interrupted,
+            reported=reported,
+        )
 
 
 def _tune(config: BenchmarkConfig, pending: list[TrialSpec], store: Store, address: str | None) -> None:

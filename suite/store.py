@@ -20,11 +20,16 @@ Layout under `results/<experiment>/`:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import re
+import socket
 import tempfile
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -32,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from suite.errors import SuiteError
 from suite.types import EvaluationConfig
 
 TRIALS = "trials"
@@ -42,6 +48,8 @@ LOG = "log.csv"
 ERROR = "error.txt"
 CHECKPOINT = "checkpoint.pt"
 
+RUN_LOCK = ".run.lock"
+RUN_OWNER = ".run.owner"
 MANIFEST = "manifest.json"
 EVALUATION = "evaluation.json"
 ABLATIONS = "ablations.json"
@@ -77,7 +85,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     which would hide a shared store's results from everyone else who reads it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=temporary_prefix(path), suffix=".tmp")
     try:
         os.chmod(temporary, FILE_MODE)
         with os.fdopen(handle, "wb") as out:
@@ -88,6 +96,40 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+OWNER_SEPARATOR = "~pid"
+
+
+def _host() -> str:
+    return socket.gethostname().replace(".", "-") or "host"
+
+
+def temporary_prefix(path: Path, pid: int | None = None) -> str:
+    """How a temporary of `path` begins: it names its writer (host and process), so that no
+    other run removes it while that writer lives."""
+    return f".{path.name}.{_host()}{OWNER_SEPARATOR}{pid or os.getpid()}."
+
+
+ORPHAN_AGE = 24 * 3600  # seconds after which a temporary of another host (or of no known writer) is left over
+
+
+def _temporary_is_orphaned(path: Path) -> bool:
+    """Whether no live process can still be writing the temporary file `path`: its writer (named
+    in it by `write_atomic`) is a process of this host that has ended, or it is a day old."""
+    match = re.search(rf"\.([^.]*){re.escape(OWNER_SEPARATOR)}(\d+)\.[^.]*\.tmp$", path.name)
+    if match and match.group(1) == _host():
+        try:
+            os.kill(int(match.group(2)), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False  # alive, another user's
+        return False
+    try:
+        return time.time() - path.stat().st_mtime > ORPHAN_AGE
+    except FileNotFoundError:
+        return False
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -108,6 +150,54 @@ def write_frame(path: Path, frame: pd.DataFrame) -> None:
     write_atomic(path, buffer.getvalue())
 
 
+SUMMARY_FIELDS = ("dataset", "row", "seed", "users", "n_parameters", "train_seconds", "variants")
+LIST_COLUMNS = ("target", "rank", "items")
+
+
+class DamagedFile(SuiteError):
+    """A store file that exists (or should) but cannot be used; the message names it and why."""
+
+
+def _failure(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def read_json_file(path: Path) -> dict:
+    """A JSON object from `path`; a DamagedFile naming it otherwise."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DamagedFile(f"{path}: missing") from None
+    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+        raise DamagedFile(f"{path}: not valid JSON ({_failure(error)})") from None
+    if not isinstance(value, dict):
+        raise DamagedFile(f"{path}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _parquet_columns(path: Path) -> tuple[list[str], int]:
+    """The column names and row count of a parquet file, read from its footer alone."""
+    import pyarrow.parquet as parquet
+
+    try:
+        handle = parquet.ParquetFile(path)
+    except FileNotFoundError:
+        raise DamagedFile(f"{path}: missing") from None
+    except Exception as error:
+        raise DamagedFile(f"{path}: not a readable parquet file ({_failure(error)})") from None
+    return list(handle.schema_arrow.names), handle.metadata.num_rows
+
+
+def read_frame_file(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except FileNotFoundError:
+        raise DamagedFile(f"{path}: missing") from None
+    except Exception as error:
+        raise DamagedFile(f"{path}: not a readable parquet file ({_failure(error)})") from None
+
+
 class Store:
     """The results folder of one experiment."""
 
@@ -120,8 +210,30 @@ class Store:
     def has_trials(self) -> bool:
         return (self.root / TRIALS).is_dir()
 
-    def is_complete(self, key: str) -> bool:
+    def has_summary(self, key: str) -> bool:
+        """Whether the trial finished writing (its summary, written last, is there)."""
         return (self.trial_dir(key) / SUMMARY).is_file()
+
+    def is_complete(self, key: str) -> bool:
+        """Finished, and every file the report reads is usable."""
+        return self.has_summary(key) and self.trial_damage(key) is None
+
+    def trial_damage(self, key: str) -> str | None:
+        """Why a finished trial's files cannot be used (one line naming the file), or None.
+        Parquet files are checked by their footer: schema and row count, not every page."""
+        try:
+            self.read_summary(key)
+            path = self.trial_dir(key) / PER_USER
+            columns, rows = _parquet_columns(path)
+        except DamagedFile as error:
+            return str(error)
+        if not {"user", "variant"} <= set(columns):
+            return f"{path}: lacks the columns user and variant"
+        if not (set(LIST_COLUMNS) <= set(columns) or any("@" in column for column in columns)):
+            return f"{path}: holds neither ranked lists ({', '.join(LIST_COLUMNS)}) nor metric columns"
+        if rows == 0:
+            return f"{path}: no rows"
+        return None
 
     def error_file(self, key: str) -> Path:
         """Where a failed attempt of the trial leaves its reason and traceback."""
@@ -150,20 +262,53 @@ class Store:
         self.checkpoint_file(key).unlink(missing_ok=True)
 
     def remove_temporaries(self) -> int:
-        """Delete temporary files a killed run left behind (never a finished file); how many."""
-        stale = [p for p in self.root.rglob(".*.tmp") if p.is_file()] if self.root.is_dir() else []
+        """Delete the temporary files that killed writers left behind (never a finished file, nor
+        the temporary of a process still writing it); how many."""
+        found = [p for p in self.root.rglob(".*.tmp") if p.is_file()] if self.root.is_dir() else []
+        stale = [path for path in found if _temporary_is_orphaned(path)]
         for path in stale:
             path.unlink(missing_ok=True)
         return len(stale)
 
+    @contextlib.contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """Held while a `suite run` works on this experiment; a second run refuses with one line
+        naming the first. (A file lock: on storage shared by a cluster it needs working flock.)"""
+        from filelock import FileLock, Timeout
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.root / RUN_LOCK), timeout=0)
+        owner = self.root / RUN_OWNER
+        try:
+            lock.acquire()
+        except Timeout:
+            held_by = owner.read_text().strip() if owner.is_file() else "another process"
+            raise SuiteError(
+                f"{self.root}: another `suite run` is working on this experiment ({held_by}); "
+                f"wait for it to end, or run under another --experiment"
+            ) from None
+        try:
+            write_text(owner, f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%H:%M:%S')}\n")
+            yield
+        finally:
+            owner.unlink(missing_ok=True)
+            lock.release()
+
     def read_summary(self, key: str) -> dict:
-        return json.loads((self.trial_dir(key) / SUMMARY).read_text())
+        path = self.trial_dir(key) / SUMMARY
+        summary = read_json_file(path)
+        missing = [name for name in SUMMARY_FIELDS if name not in summary]
+        if missing:
+            raise DamagedFile(f"{path}: lacks {', '.join(missing)}")
+        if not isinstance(summary["variants"], dict):
+            raise DamagedFile(f"{path}: variants is not a mapping")
+        return summary
 
     def read_spec(self, key: str) -> dict:
-        return json.loads((self.trial_dir(key) / SPEC).read_text())
+        return read_json_file(self.trial_dir(key) / SPEC)
 
     def read_per_user(self, key: str) -> pd.DataFrame:
-        return pd.read_parquet(self.trial_dir(key) / PER_USER)
+        return read_frame_file(self.trial_dir(key) / PER_USER)
 
     def adopt_legacy(self, pairs: list[tuple[str, str]]) -> int:
         """Move each complete trial stored under an old key to its current key, for (old, new)
@@ -204,16 +349,34 @@ class Store:
         """Add a sitting's record to `manifest.json`, or replace the one with its `id`; earlier
         sittings stay (a manifest from before records were kept becomes the first)."""
         path = self.root / MANIFEST
-        sittings = []
-        if path.is_file():
-            recorded = json.loads(path.read_text())
-            sittings = recorded.get("sittings", [recorded])
+        try:
+            sittings = self.read_sittings()
+        except DamagedFile as error:
+            # keep the unreadable file beside the new one, and say so in the new record
+            os.replace(path, path.with_name(f"{MANIFEST}.damaged"))
+            sittings, sitting = [], {**sitting, "earlier_manifest": f"{error}; kept as {MANIFEST}.damaged"}
         kept = [record for record in sittings if record.get("id") != sitting["id"]]
         write_json(path, {"sittings": [*kept, sitting]})
 
     def read_sittings(self) -> list[dict[str, Any]]:
-        path = self.root / MANIFEST
-        return json.loads(path.read_text())["sittings"] if path.is_file() else []
+        recorded = self._optional_json(MANIFEST)
+        if recorded is None:
+            return []
+        sittings = recorded.get("sittings", [recorded])
+        if not isinstance(sittings, list) or not all(isinstance(record, dict) for record in sittings):
+            raise DamagedFile(f"{self.root / MANIFEST}: sittings is not a list of records")
+        return sittings
+
+    def _optional_json(self, name: str) -> dict | None:
+        """An experiment-level JSON object, None when the file is not there; a DamagedFile naming
+        it (and saying that `suite run` rewrites it) when it cannot be used."""
+        path = self.root / name
+        if not path.exists():
+            return None
+        try:
+            return read_json_file(path)
+        except DamagedFile as error:
+            raise DamagedFile(f"{error}; `suite run` of its configuration rewrites it") from None
 
     def keep_config(self, digest: str, text: str) -> str:
         """A copy of a configuration as it ran, named by its digest; its name in the store."""
@@ -227,22 +390,30 @@ class Store:
 
     def read_evaluation(self) -> EvaluationConfig:
         """The `evaluation:` the last run used; the defaults if none was recorded."""
-        path = self.root / EVALUATION
-        if not path.is_file():
+        raw = self._optional_json(EVALUATION)
+        if raw is None:
             return EvaluationConfig()
-        raw = json.loads(path.read_text())
         if "baseline" in raw:  # the YAML's spelling, as written by earlier versions
             baseline = raw.pop("baseline")
             raw["baselines"] = [] if baseline is None else [baseline] if isinstance(baseline, str) else baseline
-        return EvaluationConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+        try:
+            return EvaluationConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+        except TypeError as error:
+            raise DamagedFile(f"{self.root / EVALUATION}: {error}; `suite run` rewrites it") from None
 
     def write_ablations(self, ablations: dict[str, dict[str, Any]]) -> None:
         write_json(self.root / ABLATIONS, ablations)
 
     def read_ablations(self) -> dict[str, dict[str, Any]]:
         """Each ablation's method, axis and rows (`{label: {row, variant}}`); {} if none was recorded."""
-        path = self.root / ABLATIONS
-        return json.loads(path.read_text()) if path.is_file() else {}
+        ablations = self._optional_json(ABLATIONS) or {}
+        for name, ablation in ablations.items():
+            rows = ablation.get("rows") if isinstance(ablation, dict) else None
+            if not isinstance(rows, dict) or not all(
+                isinstance(where, dict) and {"row", "variant"} <= set(where) for where in rows.values()
+            ):
+                raise DamagedFile(f"{self.root / ABLATIONS}: ablation {name!r} has no rows of {{row, variant}}")
+        return ablations
 
     def write_popularity(self, dataset: str, counts: np.ndarray, users: int) -> None:
         """A dataset's training interactions per item and its training users (for popularity metrics)."""
@@ -251,18 +422,22 @@ class Store:
     def read_popularity(self, dataset: str) -> tuple[np.ndarray, int] | None:
         """(counts per item, training users), or None for a store written before they were kept."""
         path = self.root / POPULARITY / f"{dataset}.parquet"
-        if not path.is_file():
+        if not path.exists():
             return None
-        frame = pd.read_parquet(path)
-        return frame["count"].to_numpy(), int(frame["users"].iloc[0]) if len(frame) else 0
+        frame = read_frame_file(path)
+        if not {"count", "users"} <= set(frame.columns) or frame.empty:
+            raise DamagedFile(f"{path}: expected the columns count and users, one row per item")
+        return frame["count"].to_numpy(), int(frame["users"].iloc[0])
 
     def write_labels(self, labels: dict[str, str]) -> None:
         write_json(self.root / LABELS, labels)
 
     def read_labels(self) -> dict[str, str]:
         """Leaderboard row -> how tables and figures show it ({} where no row has a `label:`)."""
-        path = self.root / LABELS
-        return json.loads(path.read_text()) if path.is_file() else {}
+        labels = self._optional_json(LABELS) or {}
+        if not all(isinstance(label, str) for label in labels.values()):
+            raise DamagedFile(f"{self.root / LABELS}: every label must be a string")
+        return labels
 
     def write_matrix(self, keys: list[str]) -> None:
         write_json(self.root / MATRIX, {"keys": keys})
@@ -273,8 +448,13 @@ class Store:
         A store can hold trials of an earlier version of the YAML (other parameters, so other
         keys); they stay on disk but are left out of the tables.
         """
-        path = self.root / MATRIX
-        return set(json.loads(path.read_text())["keys"]) if path.is_file() else None
+        matrix = self._optional_json(MATRIX)
+        if matrix is None:
+            return None
+        keys = matrix.get("keys")
+        if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+            raise DamagedFile(f"{self.root / MATRIX}: keys is not a list of trial keys; `suite run` rewrites it")
+        return set(keys)
 
     def write_table(
         self, stem: str, markdown: str, frame: pd.DataFrame, latex: str | None = None, section: str | None = None

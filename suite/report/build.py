@@ -12,12 +12,13 @@ Ablation rows that trained trials of their own stay out of the leaderboard.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 from suite.errors import SuiteError
 from suite.report.ablations import build_ablation_table, variant_tables
-from suite.report.collect import collect
+from suite.report.collect import Collected, collect
 from suite.report.figures import ablation_figure, method_colours, recall_at_k_figure
 from suite.report.leaderboard import build_leaderboard
 from suite.report.render import footer, write_leaderboard, write_table
@@ -46,13 +47,16 @@ def build_report(root: Path, evaluation: EvaluationConfig | None = None) -> str:
     )
     labels = store.read_labels()
     board = build_leaderboard(leaderboard_data, evaluation, labels=labels)
-    markdown = write_leaderboard(store, board, evaluation, collected.failed)
+    for line in collected.unusable:
+        print(f"warning: {line}; the tables leave it out", file=sys.stderr)
+    gaps = gap_notes(collected)
+    markdown = write_leaderboard(store, board, evaluation, collected.failed, gaps)
     ran = set(leaderboard_data.per_user["row"])
     for baseline in evaluation.baselines:
         if baseline not in ran:
             continue  # not run yet (a `--row` run of other rows): its table waits, as ablations do
         against = build_leaderboard(leaderboard_data, evaluation, baseline=baseline, labels=labels)
-        note = footer(against, evaluation, collected.failed)
+        note = footer(against, evaluation, collected.failed, notes=gaps)
         write_table(store, f"{LEADERBOARD}-vs-{baseline}", against, evaluation, note)
 
     colours = method_colours(board.rows)
@@ -61,7 +65,7 @@ def build_report(root: Path, evaluation: EvaluationConfig | None = None) -> str:
         table = build_ablation_table(collected, ablation, evaluation)
         if table.cells.empty:
             continue
-        note = footer(table, evaluation, [], reference="the full model")
+        note = footer(table, evaluation, [], reference="the full model", notes=gaps)
         if table.pending:
             note += f" No results yet: {', '.join(table.pending)}."
         write_table(store, name, table, evaluation, note, section=ABLATION_TABLES)
@@ -72,6 +76,18 @@ def build_report(root: Path, evaluation: EvaluationConfig | None = None) -> str:
         note = footer(table, evaluation, [], reference=f"`{row}` under its default decoding")
         write_table(store, file_stem(row), table, evaluation, note, section=VARIANT_TABLES)
     return markdown
+
+
+def gap_notes(collected: Collected) -> list[str]:
+    """What the tables lack and why: trials whose files cannot be read, and trials of the
+    matrix with no results yet. No row leaves a table without a word."""
+    notes = []
+    if collected.unusable:
+        notes.append(f"Unusable trials, not shown: {'; '.join(collected.unusable)}.")
+    if collected.unfinished:
+        shown = ", ".join(collected.unfinished[:10]) + (" ..." if len(collected.unfinished) > 10 else "")
+        notes.append(f"Trials of this configuration without results yet: {len(collected.unfinished)} ({shown}).")
+    return notes
 
 
 def file_stem(row: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from suite.scoring import Popularity, score_variant
-from suite.store import Store
+from suite.store import DamagedFile, Store
 from suite.types import EvaluationConfig
 
 
@@ -20,6 +20,8 @@ class Collected:
     decoding: pd.DataFrame  # one row per (trial, variant): dataset, row, seed, variant, users, inference_seconds
     failed: list[str]  # "key (reason)" of trials that left an error and no summary
     missing: dict[str, list[str]] = field(default_factory=dict)  # row -> metrics its stored files cannot give
+    unusable: list[str] = field(default_factory=list)  # one line per trial whose files cannot be read, naming the file
+    unfinished: list[str] = field(default_factory=list)  # keys of the matrix with no results (and no error) yet
 
 
 def collect(store: Store, metrics: Sequence[str] = EvaluationConfig().metrics) -> Collected:
@@ -28,15 +30,23 @@ def collect(store: Store, metrics: Sequence[str] = EvaluationConfig().metrics) -
     frames, summaries, decoding = [], [], []
     missing: dict[str, set[str]] = {}
     popularity: dict[str, Popularity | None] = {}
-    for key in store.trial_keys():
-        if keys is not None and key not in keys:
+    unusable = []
+    for key in store.stored_keys():
+        if (keys is not None and key not in keys) or not store.has_summary(key):
             continue
-        summary = store.read_summary(key)
+        try:
+            damage = store.trial_damage(key)
+            if damage is not None:
+                raise DamagedFile(damage)
+            summary = store.read_summary(key)
+            stored = store.read_per_user(key)
+        except DamagedFile as error:
+            unusable.append(f"trial {key}: {error}")
+            continue
         dataset = summary["dataset"]
         if dataset not in popularity:
             found = store.read_popularity(dataset)
             popularity[dataset] = None if found is None else Popularity(*found)
-        stored = store.read_per_user(key)
         for variant, rows in stored.groupby("variant", sort=False):
             scores = score_variant(rows, metrics, popularity[dataset])
             frame = scores.per_user.assign(**scores.set_level)
@@ -62,11 +72,15 @@ def collect(store: Store, metrics: Sequence[str] = EvaluationConfig().metrics) -
         )
     failed = []
     for key in store.stored_keys():
-        if (keys is not None and key not in keys) or store.is_complete(key):
+        if (keys is not None and key not in keys) or store.has_summary(key):
             continue
         reason = store.read_error(key)
         if reason is not None:
             failed.append(f"{key} ({reason})" if reason else key)
+    stored = set(store.stored_keys())
+    unfinished = sorted(
+        key for key in keys or () if key not in stored or (not store.has_summary(key) and not store.has_error(key))
+    )
     per_user = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     for metric in metrics:
         if len(per_user) and metric not in per_user.columns:
@@ -77,4 +91,6 @@ def collect(store: Store, metrics: Sequence[str] = EvaluationConfig().metrics) -
         decoding=pd.DataFrame(decoding),
         failed=failed,
         missing={row: sorted(names) for row, names in sorted(missing.items())},
+        unusable=unusable,
+        unfinished=unfinished,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 import pandas as pd
 from tabulate import tabulate
@@ -91,8 +92,15 @@ def _grid(board: Leaderboard, evaluation: EvaluationConfig, style: str) -> tuple
     return header, body
 
 
-def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], reference: str | None = None) -> str:
-    """The caption: what the numbers, marks and test are. `reference` names what † compares with."""
+def footer(
+    board: Leaderboard,
+    evaluation: EvaluationConfig,
+    failed: list[str],
+    reference: str | None = None,
+    notes: Sequence[str] = (),
+) -> str:
+    """The caption: what the numbers, marks and test are. `reference` names what † compares with;
+    `notes` end it (what the tables lack)."""
     users = ", ".join(f"{d}: {n:,}" for d, n in board.users.items())
     against = reference or (f"`{board.shown(board.reference)}`" if board.reference else "the column's best")
     text = (
@@ -131,12 +139,14 @@ def footer(board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], 
         text += f" Stored without ranked lists, so without these metrics (–): {shown}."
     if failed:
         text += f" Failed trials, not shown: {', '.join(failed)}."
-    return text
+    return "".join([text, *(f" {note}" for note in notes)])
 
 
-def write_leaderboard(store: Store, board: Leaderboard, evaluation: EvaluationConfig, failed: list[str]) -> str:
+def write_leaderboard(
+    store: Store, board: Leaderboard, evaluation: EvaluationConfig, failed: list[str], notes: Sequence[str] = ()
+) -> str:
     """Write `leaderboard.{md,tex,csv}`; return the markdown."""
-    return write_table(store, LEADERBOARD, board, evaluation, footer(board, evaluation, failed))
+    return write_table(store, LEADERBOARD, board, evaluation, footer(board, evaluation, failed, notes=notes))
 
 
 def write_table(

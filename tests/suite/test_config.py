@@ -24,6 +24,11 @@ methods:
 
 BAD = [
     (
+        "methods:\n  sasrec: {}\ndatasets:\n  ml-100k: {}\n"
+        "ablations:\n  a:\n    method: sasrec\n    rows:\n      full model: {hidden_size: 32}\n",
+        "ablations.a.rows.full model: 'full model' is the name of every ablation's reference row; choose another",
+    ),
+    (
         "methods:\n  sasrec:\n    epochs: ten\ndatasets:\n  ml-100k: {}\n",
         "methods.sasrec.epochs: expected int, got 'ten'",
     ),

@@ -63,6 +63,23 @@ def test_rerun_trains_only_the_trial_whose_summary_is_gone(finished):
         assert store.trial_dir(key).joinpath("summary.json").stat().st_mtime_ns == mtime
 
 
+def test_a_run_recomputes_only_the_trial_whose_files_are_damaged(finished, capsys):
+    config, specs, root, _ = finished
+    store = Store(root)
+    victim = specs[-1]
+    untouched = {s.key: store.trial_dir(s.key).joinpath("summary.json").stat().st_mtime_ns for s in specs[:-1]}
+    per_user = store.trial_dir(victim.key) / "per_user.parquet"
+    per_user.write_bytes(per_user.read_bytes()[:100])  # truncated
+    outcome = run_experiment(config, specs, root)
+    assert (outcome.trained, outcome.skipped) == (1, 3)
+    assert f"trial {victim.key} ({victim.row}, seed {victim.seed}): {per_user}: not a readable parquet" in (
+        capsys.readouterr().out
+    )
+    assert store.is_complete(victim.key)
+    for key, mtime in untouched.items():
+        assert store.trial_dir(key).joinpath("summary.json").stat().st_mtime_ns == mtime
+
+
 def test_a_selected_run_trains_only_the_chosen_trials_and_reports_them(local_ray, tmp_path):
     root = tmp_path / "tiny"
     config = parse_config(TINY, "tiny.yaml")
