@@ -195,3 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     except SuiteError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM turned into it by the runner
+        print(
+            "interrupted: the same command resumes (a trial in training from its last finished epoch)", file=sys.stderr
+        )
+        return 130

@@ -6,6 +6,8 @@ Every problem is reported as one `ConfigError` naming the file and the key path,
 
 from __future__ import annotations
 
+import math
+import os
 import re
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
@@ -35,6 +37,8 @@ from suite.types import (
 )
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+MAX_NAME = 100  # names become folder names (results/<experiment>/, variants/<row>.md)
+MAX_SEED = 2**32 - 1  # numpy and torch seed their generators from 32 bits
 
 
 def _describe(value: Any) -> str:
@@ -69,16 +73,20 @@ class _Reader:
             raise self.fail(key, f"no {key}, so the matrix is empty")
         return [(self.name(name, _join(key, name)), _join(key, name), entry) for name, entry in raw.items()]
 
-    def integer(self, value: Any, key: str, minimum: int | None = None) -> int:
+    def integer(self, value: Any, key: str, minimum: int | None = None, maximum: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, f"expected int, got {_describe(value)}")
         if minimum is not None and value < minimum:
             raise self.fail(key, f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise self.fail(key, f"must be at most {maximum}, got {value}")
         return value
 
     def number(self, value: Any, key: str, minimum: float | None = None) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(key, f"expected a number, got {_describe(value)}")
+        if not math.isfinite(value):
+            raise self.fail(key, f"must be a finite number, got {value}")
         if minimum is not None and value < minimum:
             raise self.fail(key, f"must be at least {minimum}, got {value}")
         return float(value)
@@ -94,6 +102,8 @@ class _Reader:
         text = self.string(value, key)
         if not NAME_PATTERN.match(text):
             raise self.fail(key, f"{text!r} is not a usable name (letters, digits, '.', '_', '-')")
+        if len(text) > MAX_NAME:
+            raise self.fail(key, f"a name of {len(text)} characters is too long for a file name (at most {MAX_NAME})")
         return text
 
     def items(self, value: Any, key: str) -> list:
@@ -243,9 +253,9 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
     read = _Reader(source)
     top = read.mapping(raw, "", TOP_LEVEL)
     experiment = read.name(top.get("experiment", default_experiment), "experiment")
-    results_dir = read.string(top.get("results_dir", "results"), "results_dir")
+    results_dir = os.path.expanduser(read.string(top.get("results_dir", "results"), "results_dir"))
     seeds_raw = read.items(top.get("seeds", [0]), "seeds")
-    seeds = tuple(read.integer(s, _join("seeds", i), minimum=0) for i, s in enumerate(seeds_raw))
+    seeds = tuple(read.integer(s, _join("seeds", i), minimum=0, maximum=MAX_SEED) for i, s in enumerate(seeds_raw))
     if len(set(seeds)) != len(seeds):
         raise read.fail("seeds", f"duplicate seeds in {list(seeds)}")
     device = read.string(top.get("device", "auto"), "device", DEVICES)

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import socket
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -30,6 +33,9 @@ from suite.report.datasets import write_dataset_stats
 from suite.store import Store
 from suite.trial import run_trial
 from suite.types import DEFAULT_VARIANT, BenchmarkConfig
+
+LABEL_LENGTH = 60  # of a trial's readable name, before its seed and key
+ADDRESS_TIMEOUT = 10  # seconds to reach --address
 
 RAY_ENVIRONMENT = {
     "RAY_CHDIR_TO_TRIAL_DIR": "0",  # trials write to the absolute store path, not Ray's trial folder
@@ -132,19 +138,63 @@ def failure_reason(error: BaseException) -> str:
 
 
 def _trial_label(spec: TrialSpec) -> str:
-    """Ray's trial name and folder: readable, and only characters safe in a file name."""
-    text = f"{spec.dataset.name}-{spec.row}-s{spec.seed}-{spec.key[:6]}".replace(" ", "")
-    return re.sub(r"[^A-Za-z0-9._=\[\]-]", "_", text)
+    """Ray's trial name and folder: readable, and only characters safe in a file name. A long
+    row is cut; the key keeps the name unique."""
+    readable = f"{spec.dataset.name}-{spec.row}".replace(" ", "")[:LABEL_LENGTH]
+    return re.sub(r"[^A-Za-z0-9._=\[\]-]", "_", f"{readable}-s{spec.seed}-{spec.key[:6]}")
 
 
 def _trial_name(trial: Any) -> str:
     return trial.config["trial"]
 
 
+def interrupt_on_sigterm() -> None:
+    """SIGTERM (what a cluster scheduler or `kill` sends) takes Ctrl-C's path: it is turned into
+    SIGINT, which Ray Tune answers by stopping the trials cleanly (checkpoints kept) and
+    outside Tune raises KeyboardInterrupt. Installed again after Ray starts, which sets its own."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: os.kill(os.getpid(), signal.SIGINT))
+
+
+def check_address(address: str) -> None:
+    """One line, within `ADDRESS_TIMEOUT` seconds, when `--address` is malformed or nothing
+    listens there (Ray itself would retry for minutes)."""
+    if address in ("auto", "local"):
+        return
+    where = address.removeprefix("ray://")
+    host, _, port = where.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SuiteError(f"--address {address}: expected HOST:PORT (e.g. 10.0.0.5:6379), ray://HOST:PORT or auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=ADDRESS_TIMEOUT).close()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise SuiteError(
+            f"--address {address}: no Ray cluster answers at {host}:{port} within {ADDRESS_TIMEOUT} s ({reason})"
+        ) from None
+
+
+def check_resources(specs: list[TrialSpec]) -> None:
+    """One line when a trial asks for more CPUs or GPUs than any live node of the cluster has
+    (Ray would keep it pending forever). An autoscaling cluster is judged by its nodes up now."""
+    import ray
+
+    nodes = [node["Resources"] for node in ray.nodes() if node["Alive"]]
+    for spec in specs:
+        need = spec.resources
+        if not any(node.get("CPU", 0) >= need.cpu and node.get("GPU", 0) >= need.gpu for node in nodes):
+            largest = ", ".join(f"cpu={node.get('CPU', 0):g} gpu={node.get('GPU', 0):g}" for node in nodes)
+            raise SuiteError(
+                f"trial {spec.row} (seed {spec.seed}) asks for cpu={need.cpu:g} gpu={need.gpu:g}, more than any "
+                f"node of the cluster has ({largest}); lower resources: in the YAML"
+            )
+
+
 def _start_ray(address: str | None) -> None:
     import ray
 
     if address:
+        check_address(address)
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=True)
     else:
         ray.init(include_dashboard=False, ignore_reinit_error=True, log_to_driver=True, logging_level="WARNING")
@@ -164,6 +214,8 @@ def run_experiment(
     `config_text` is the YAML file as read, kept in the store beside the sitting's record."""
     root = root.resolve()
     store = Store(root)
+    store.check_writable()
+    interrupt_on_sigterm()
     # Data errors surface before anything is written under the results folder.
     prepared = {name: prepare(dataset) for name, dataset in config.datasets.items()}
     with store.run_lock():
@@ -210,7 +262,11 @@ def run_experiment(
             + (f", {unselected} not selected" if unselected else "")
         )
         if pending:
-            _tune(config, pending, store, address)
+            try:
+                _tune(config, pending, store, address)
+            except KeyboardInterrupt:  # a second Ctrl-C (or SIGTERM) while Tune was stopping
+                store.record_sitting({**manifest, "finished": now(), "interrupted": True})
+                raise
         unfinished_keys = [spec.key for spec in pending if not store.is_complete(spec.key)]
         failed = [key for key in unfinished_keys if store.has_error(key)]
         interrupted = [key for key in unfinished_keys if key not in failed]
@@ -244,6 +300,8 @@ def _tune(config: BenchmarkConfig, pending: list[TrialSpec], store: Store, addre
     from suite.tracking import tracking_callbacks  # imports Ray, which only a run needs
 
     _start_ray(address)
+    interrupt_on_sigterm()
+    check_resources(pending)
     if address:
         check_shared_store(store)
     by_label = {_trial_label(spec): spec for spec in pending}

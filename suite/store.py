@@ -270,6 +270,17 @@ class Store:
             path.unlink(missing_ok=True)
         return len(stale)
 
+    def check_writable(self) -> None:
+        """One line when the experiment folder cannot be made or written here (a file stands on its
+        path, or a folder on it is not writable); nothing is created."""
+        existing = self.root
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise SuiteError(f"{self.root}: cannot be a results folder: {existing} is a file, not a folder")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise SuiteError(f"{self.root}: cannot be a results folder: {existing} is not writable by this user")
+
     @contextlib.contextmanager
     def run_lock(self) -> Iterator[None]:
         """Held while a `suite run` works on this experiment; a second run refuses with one line

@@ -23,6 +23,23 @@ methods:
 """
 
 BAD = [
+    ("methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nseeds: [4294967296]\n", "seeds[0]: must be at most 4294967295"),
+    (
+        "methods:\n  sasrec: {learning_rate: .nan}\ndatasets:\n  ml-100k: {}\n",
+        "methods.sasrec.learning_rate: must be a finite number, got nan",
+    ),
+    (
+        "methods:\n  sasrec: {learning_rate: .inf}\ndatasets:\n  ml-100k: {}\n",
+        "methods.sasrec.learning_rate: must be a finite number, got inf",
+    ),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nresources: {cpu: .inf}\n",
+        "resources.cpu: must be a finite number",
+    ),
+    (
+        "methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nexperiment: " + "x" * 300 + "\n",
+        "experiment: a name of 300 characters is too long for a file name (at most 100)",
+    ),
     (
         "methods:\n  sasrec: {}\ndatasets:\n  ml-100k: {}\n"
         "ablations:\n  a:\n    method: sasrec\n    rows:\n      full model: {hidden_size: 32}\n",
@@ -283,3 +300,9 @@ def test_an_override_of_a_training_parameter_changes_the_keys_it_touches(tmp_pat
     after = {spec.row: spec.key for spec in expand(load_config(path, ["methods.sasrec.epochs=7"]))}
     changed = {row for row in before if before[row] != after.get(row)}
     assert changed and all(row.startswith("sasrec") for row in changed)
+
+
+def test_results_dir_expands_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    config = load_config(write(tmp_path, GOOD + "results_dir: ~/runs\n"))
+    assert config.results_dir == str(tmp_path / "runs")

@@ -1,0 +1,48 @@
+"""SIGTERM, what a cluster scheduler sends, takes Ctrl-C's clean path: the trials stop, the
+epoch checkpoint stays, one line says so, the exit is non-zero and the manifest is finished."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = pytest.mark.slow  # a run through Ray, stopped during training
+
+CONFIG = """
+experiment: stopped
+results_dir: {results}
+max_failures: 0
+datasets: {{ml-100k: {{max_users: 80, history: 20}}}}
+methods:
+  sasrec: {{epochs: 200, patience: 200, hidden_size: 16, inner_size: 32, training: windows}}
+"""
+
+
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_ends_the_run_cleanly_and_keeps_the_checkpoint(tmp_path, sent):
+    config = tmp_path / "stopped.yaml"
+    config.write_text(CONFIG.format(results=tmp_path / "results"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "suite", "run", str(config)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    output = []
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        line = process.stdout.readline()
+        output.append(line)
+        if " epoch 3 " in line:  # training, with checkpoints of earlier epochs written
+            break
+    process.send_signal(sent)
+    out, err = process.communicate(timeout=180)
+    assert process.returncode != 0
+    assert "Fatal Python error" not in err and "Traceback" not in err, err[-2000:]
+    summary = "".join(output) + out
+    assert "interrupted 1 (a rerun resumes them)" in summary or "interrupted:" in err
+    root = tmp_path / "results" / "stopped"
+    (trial,) = (root / "trials").iterdir()
+    assert (trial / "checkpoint.pt").is_file() and not (trial / "summary.json").exists()
+    sitting = json.loads((root / "manifest.json").read_text())["sittings"][-1]
+    assert sitting["finished"] is not None
