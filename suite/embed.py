@@ -17,7 +17,7 @@ import numpy as np
 
 from suite.cache import content_hash, get_or_build
 from suite.data.prepare import PreparedData
-from suite.errors import SuiteError
+from suite.errors import DataError, SuiteError
 from suite.types import DEFAULT_ENCODER
 
 PROGRESS_FROM = 3000  # show a progress bar for catalogs at least this large
@@ -35,13 +35,23 @@ TEXT_FIELDS = (
 
 
 def item_texts(data: PreparedData) -> list[str]:
-    """One text per item from its known fields, e.g. `title: Toy Story; year: 1995; genres: ...`."""
+    """One text per item from its known fields, e.g. `title: Toy Story; year: 1995; genres: ...`.
+
+    An item without any text field gets `item <token>`; a dataset with no text field at all is a
+    DataError (its text SIDs would encode placeholders): fit on `input: cooccurrence` instead.
+    """
     present = [
         (label, data.item_features[name])
         for label, names in TEXT_FIELDS
         for name in names
         if name in data.item_features
     ]
+    if not present:
+        known = ", ".join(name for _, names in TEXT_FIELDS for name in names)
+        raise DataError(
+            f"dataset {data.name}: no item text (none of the fields {known}; an atomic dataset needs a .item "
+            f"file), so text SIDs would encode placeholders; fit the tokenizer on input: cooccurrence instead"
+        )
     texts = []
     for item in range(data.n_items):
         parts = [f"{label}: {values[item]}" for label, values in present if values[item]]

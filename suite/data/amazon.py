@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from suite.data.interactions import Interactions
+from suite.data.interactions import Interactions, usable_time
 from suite.data.sources import Loader, register_loader, require_file
 from suite.errors import DataError
 
@@ -140,6 +140,7 @@ def read_amazon(edition: str, files: list[Path]) -> Interactions:
         time = _field(reviews, number, record, spec.time)
         if isinstance(time, bool) or not isinstance(time, (int, float)):
             raise DataError(f"{reviews}:{number}: field {spec.time!r}: {time!r} is not a number")
+        time = usable_time(reviews, number, time)  # JSON readers accept NaN and Infinity
         users.append(str(_field(reviews, number, record, spec.user)))
         items.append(str(_field(reviews, number, record, spec.item)))
         timestamps.append(float(time))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from suite.data.interactions import Interactions
+from suite.data.interactions import Interactions, usable_time
 from suite.data.sources import Loader, register_loader, require_file
 from suite.errors import DataError
 
@@ -62,6 +62,8 @@ def _parse_header(path: Path, header: str) -> tuple[list[str], list[str]]:
 
 
 def _convert(path: Path, number: int, name: str, kind: str, value: str):
+    if name == "timestamp":  # whatever its declared type, it orders the interactions
+        return usable_time(path, number, value)
     if kind in ("token", "token_seq"):
         return value
     try:

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+
+from suite.errors import DataError
+
+
+def usable_time(path: Path, line: int, value: object) -> float:
+    """A timestamp as a finite number; a DataError naming the file and line otherwise (a time
+    that is not a number, or NaN or infinite, cannot order a user's interactions)."""
+    try:
+        time = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DataError(f"{path}:{line}: timestamp {value!r} is not a number") from None
+    if isinstance(value, bool) or not math.isfinite(time):
+        raise DataError(f"{path}:{line}: timestamp {value!r} is not a usable time (a finite number)")
+    return time
 
 
 @dataclass

@@ -23,7 +23,7 @@ from suite.data.loaders import dataset_files, load_interactions
 from suite.errors import DataError
 from suite.types import DatasetConfig
 
-PREPARE_VERSION = "2"
+PREPARE_VERSION = "3"  # 3: timestamps must be finite numbers
 
 
 @dataclass
@@ -68,11 +68,13 @@ class PreparedData:
     def stats(self) -> dict[str, float]:
         """Dataset statistics in the shape of LLaDA-Rec Table 2."""
         interactions = sum(len(s) for s in self.sequences)
+        distinct = sum(len(np.unique(s)) for s in self.sequences)  # a user who repeats an item counts it once
         return {
             "users": self.n_users,
             "items": self.n_items,
             "interactions": interactions,
-            "sparsity": 1.0 - interactions / (self.n_users * self.n_items),
+            "distinct_pairs": distinct,
+            "sparsity": 1.0 - distinct / (self.n_users * self.n_items),
             "avg_len": interactions / self.n_users,
         }
 

@@ -5,7 +5,7 @@ import pytest
 
 from suite.data.prepare import PreparedData, prepare
 from suite.embed import embed_items, item_texts, resolve_encoder
-from suite.errors import SuiteError
+from suite.errors import DataError, SuiteError
 from suite.types import DatasetConfig
 
 
@@ -45,3 +45,9 @@ def test_real_encoder_embeds_offline_and_caches(tmp_path):
 def test_unknown_encoder_is_a_clear_error():
     with pytest.raises(SuiteError, match="neither a local model folder nor an installed package"):
         resolve_encoder("no-such-encoder-package")
+
+
+def test_a_dataset_without_any_item_text_is_an_error_for_text_sids():
+    data = PreparedData(name="ids", item_tokens=np.array(["a", "b"]), user_tokens=np.array([]), sequences=[])
+    with pytest.raises(DataError, match="dataset ids: no item text .* fit the tokenizer on input: cooccurrence"):
+        item_texts(data)

@@ -59,7 +59,8 @@ def test_leave_one_out_by_time(dataset):
 
 def test_statistics(dataset):
     stats = prepare(dataset).stats()
-    assert stats == pytest.approx({"users": 2, "items": 5, "interactions": 7, "sparsity": 1 - 7 / 10, "avg_len": 3.5})
+    expected = {"users": 2, "items": 5, "interactions": 7, "distinct_pairs": 7, "sparsity": 1 - 7 / 10, "avg_len": 3.5}
+    assert stats == pytest.approx(expected)
 
 
 def test_item_text_fields_follow_item_ids(dataset):
@@ -88,7 +89,7 @@ def test_second_prepare_is_a_cache_hit(dataset, tmp_path):
         ),
         (
             "user_id:token\titem_id:token\ttimestamp:float\nu1\ta\tnoon\n",
-            "tiny.inter:2: field 'timestamp': 'noon' is not a number",
+            "tiny.inter:2: timestamp 'noon' is not a number",
         ),
         ("user_id\titem_id\ttimestamp\n", "tiny.inter:1: header field 'user_id' is not 'name:type'"),
         ("user_id:token\titem_id:token\n", "tiny.inter:1: header lacks the field 'timestamp'"),
@@ -110,3 +111,20 @@ def test_builtin_ml100k_is_found_inside_recbole():
     data = prepare(DatasetConfig(name="ml-100k", loader="atomic"))
     assert data.stats()["users"] == 943 and data.stats()["items"] == 1682
     assert data.stats()["interactions"] == 100_000
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        ("float", "abc", "timestamp 'abc' is not a number"),
+        ("token", "abc", "timestamp 'abc' is not a number"),
+        ("float", "nan", "timestamp 'nan' is not a usable time"),
+        ("float", "inf", "timestamp 'inf' is not a usable time"),
+        ("token", "-inf", "timestamp '-inf' is not a usable time"),
+    ],
+)
+def test_a_timestamp_that_cannot_order_interactions_names_its_line(tmp_path, kind, value, message):
+    path = tmp_path / "bad.inter"
+    path.write_text(f"user_id:token\titem_id:token\ttimestamp:{kind}\nu1\ti1\t1\n\nu1\ti2\t{value}\n")
+    with pytest.raises(DataError, match=f"bad.inter:4: {message}"):
+        read_atomic(path)
