@@ -180,12 +180,17 @@ def check_name(value: str, source: str) -> str:
     return _Reader(source).name(value, "value")
 
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """yaml's safe loader, except that a key repeated in one mapping is an error, not a silent overwrite."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen = set()
         for key_node, _ in node.value:
+            if key_node.tag == MERGE_TAG:  # `<<: *defaults`: merged keys may be overridden here
+                continue
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, Hashable) and key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -573,7 +578,14 @@ def _coerce(read: _Reader, default: Any, value: Any, key: str) -> Any:
     if isinstance(default, list | tuple):
         if not isinstance(value, list):
             raise read.fail(key, f"expected a list, got {_describe(value)}")
-        return list(value)
+        if not default:
+            return list(value)
+        # every item has the type of the default's items (layer sizes: non-negative ints)
+        return [_coerce(read, default[0], item, _join(key, i)) for i, item in enumerate(value)]
     if isinstance(default, dict):
-        return read.mapping(value, key)
+        raw = read.mapping(value, key)
+        return {
+            name: _coerce(read, default[name], item, _join(key, name)) if name in default else item
+            for name, item in raw.items()
+        }
     raise read.fail(key, f"parameter type {type(default).__name__} is not supported in YAML")

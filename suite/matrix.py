@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -219,12 +220,39 @@ def _base_params(entry: MethodConfig) -> dict[str, Any]:
     return params
 
 
+MAX_TRIALS = 10_000
+MAX_VARIANTS = 100_000
+
+
+def check_size(config: BenchmarkConfig) -> None:
+    """A ConfigError, before anything is expanded, when the matrix is larger than a benchmark
+    can mean: more than `MAX_TRIALS` trainings or `MAX_VARIANTS` decodings."""
+    trials = variants = 0
+    for entry in config.methods.values():
+        grid = math.prod(len(values) for values in entry.grid.values())
+        decodings = math.prod(len(values) for values in entry.variants.values())
+        trials += grid
+        variants += grid * decodings
+    for ablation in config.ablations.values():
+        trials += len(ablation.rows)  # at most one trial each, per dataset and seed
+        variants += len(ablation.rows)
+    scale = len(config.datasets) * len(config.seeds)
+    if trials * scale > MAX_TRIALS or variants * scale > MAX_VARIANTS:
+        raise ConfigError(
+            config.source,
+            "methods",
+            f"the matrix expands to about {trials * scale:,} trials and {variants * scale:,} decodings "
+            f"(at most {MAX_TRIALS:,} and {MAX_VARIANTS:,}); split it into several files",
+        )
+
+
 def expand(config: BenchmarkConfig) -> list[TrialSpec]:
     """datasets x methods x per-method grid x seeds, plus ablation rows, in a stable order.
 
     Ablation rows that only change inference become variants of the full model's trials;
     the others become trials of their own, over the same datasets and seeds.
     """
+    check_size(config)
     extra_variants: dict[str, list[Variant]] = {name: [] for name in config.methods}
     extra_trials: list[tuple[MethodConfig, str, dict[str, Any], str]] = []
     for ablation in config.ablations.values():

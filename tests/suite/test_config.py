@@ -23,6 +23,20 @@ methods:
 """
 
 BAD = [
+    (
+        "methods: {tiger: {tokenizer: {name: rq-vae, hidden: [64, x]}}}\ndatasets: {ml-100k: {}}\n",
+        "methods.tiger.tokenizer.hidden[1]: expected int, got 'x'",
+    ),
+    (
+        "methods: {tiger: {tokenizer: {name: rq-vae, hidden: [64, -3]}}}\ndatasets: {ml-100k: {}}\n",
+        "methods.tiger.tokenizer.hidden[1]: must be at least 0, got -3",
+    ),
+    (
+        "methods: {sasrec: {grid: {hidden_size: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], n_layers: [1, 2, 3, 4, 5, 6, 7, 8,"
+        " 9, 10], inner_size: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}}}\nseeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
+        "\ndatasets: {ml-100k: {}}\n",
+        "methods: the matrix expands to about 11,000 trials and 11,000 decodings (at most 10,000 and 100,000)",
+    ),
     ("methods:\n  pop: {}\ndatasets:\n  ml-100k: {}\nseeds: [4294967296]\n", "seeds[0]: must be at most 4294967295"),
     (
         "methods:\n  sasrec: {learning_rate: .nan}\ndatasets:\n  ml-100k: {}\n",
@@ -306,3 +320,9 @@ def test_results_dir_expands_the_home_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     config = load_config(write(tmp_path, GOOD + "results_dir: ~/runs\n"))
     assert config.results_dir == str(tmp_path / "runs")
+
+
+def test_yaml_merge_keys_and_anchors_are_accepted(tmp_path):
+    text = "methods:\n  sasrec: {<<: {epochs: 2, hidden_size: 32}, epochs: 3}\n  pop: {}\ndatasets: {ml-100k: {}}\n"
+    config = load_config(write(tmp_path, text))
+    assert config.methods["sasrec"].params == {"epochs": 3, "hidden_size": 32}
