@@ -11,6 +11,7 @@ Ablation rows that trained trials of their own stay out of the leaderboard.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from dataclasses import replace
@@ -90,6 +91,13 @@ def gap_notes(collected: Collected) -> list[str]:
     return notes
 
 
+STEM_LENGTH = 100
+
+
 def file_stem(row: str) -> str:
-    """A leaderboard row as a file name: `greed` stays, `x [lr=0.1]` becomes `x_lr=0.1`."""
-    return re.sub(r"[^A-Za-z0-9.=-]+", "_", row).strip("_")
+    """A leaderboard row as a file name: `greed` stays, `x [lr=0.1]` becomes `x_lr=0.1`; a
+    longer one than `STEM_LENGTH` is cut and ends in a hash of the whole, so it stays unique."""
+    stem = re.sub(r"[^A-Za-z0-9.=-]+", "_", row).strip("_")
+    if len(stem) <= STEM_LENGTH:
+        return stem
+    return f"{stem[: STEM_LENGTH - 9]}-{hashlib.sha256(row.encode()).hexdigest()[:8]}"

@@ -57,3 +57,11 @@ def test_a_store_without_lists_is_one_error_line(tmp_path, capsys):
     assert main(["export", str(tmp_path)]) == 1
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"error: {tmp_path}: no trial with ranked lists to export")
+
+
+def test_a_long_row_still_makes_a_file_name():
+    from suite.report.build import file_stem
+
+    long, other = "m [" + "x=1," * 100 + "]", "m [" + "x=1," * 99 + "y=2]"
+    assert len(file_stem(long)) == 100 and file_stem(long) != file_stem(other)
+    assert file_stem("sasrec [lr=0.1]") == "sasrec_lr=0.1"
