@@ -1,6 +1,7 @@
 """Through Ray Tune end to end: the store, resume after a lost trial, and the report."""
 
 import json
+import os
 
 import pytest
 
@@ -18,6 +19,7 @@ TINY = {
     "max_failures": 0,
     "datasets": {"ml-100k": {"max_users": 60, "history": 20}},
     "methods": {"pop": {}, "sasrec": {"epochs": 2, "hidden_size": 16, "inner_size": 32}},
+    "tracking": {"tensorboard": True, "mlflow": True},
 }
 
 
@@ -49,6 +51,37 @@ def test_every_trial_completes_through_ray_tune(finished):
     markdown = (root / "leaderboard.md").read_text()
     assert "| pop" in markdown and "| sasrec" in markdown
     assert "paired wilcoxon test" in markdown
+
+
+# These two read the tracking of the fixture's run, before the tests below train again.
+def test_tensorboard_event_files_hold_every_epoch(finished):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    _, specs, root, _ = finished
+    (sasrec,) = [
+        folder for folder in (root / "tensorboard").iterdir() if "sasrec" in folder.name and "-s0-" in folder.name
+    ]
+    events = EventAccumulator(str(sasrec))
+    events.Reload()
+    assert {"loss", "valid_ndcg@10", "valid_recall@10", "epoch_seconds"} <= set(events.Tags()["scalars"])
+    assert [event.step for event in events.Scalars("loss")] == [1, 2]
+    assert all(event.value > 0 for event in events.Scalars("epoch_seconds"))
+
+
+def test_mlflow_runs_hold_every_epoch(finished):
+    pytest.importorskip("mlflow")
+    from mlflow.tracking import MlflowClient
+
+    _, _, root, _ = finished
+    os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    client = MlflowClient((root / "mlruns").as_uri())
+    experiment = client.get_experiment_by_name("tiny")
+    runs = client.search_runs([experiment.experiment_id])
+    assert len(runs) == 4  # pop and sasrec, two seeds each
+    histories = [client.get_metric_history(run.info.run_id, "loss") for run in runs]
+    assert sorted(len(history) for history in histories) == [0, 0, 2, 2]  # sasrec's two epochs; pop trains none
+    sasrec = next(run for run, history in zip(runs, histories, strict=True) if history)
+    assert len(client.get_metric_history(sasrec.info.run_id, "valid_ndcg_at_10")) == 2
 
 
 def test_rerun_trains_only_the_trial_whose_summary_is_gone(finished):

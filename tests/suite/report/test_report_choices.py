@@ -56,7 +56,7 @@ def test_labels_and_evaluation_changed_in_the_yaml_retrain_nothing(reference):
     raw = yaml.safe_load(BENCHMARK.read_text())
     raw["methods"]["sasrec"]["label"] = "SASRec"
     raw["methods"]["llada-rec"]["label"] = "LLaDA-Rec"
-    raw["evaluation"].update(ks=[5, 10], metrics=["recall@5", "ndcg@10"], test="permutation", correction="none")
+    raw["evaluation"].update(ks=[5, 10], metrics=["recall@5", "ndcg@10"], test="t-test", correction="none")
     config = parse_config(raw, "relabelled.yaml")
     before = trial_files(reference)
     outcome = run_experiment(config, expand(config), reference)
@@ -64,7 +64,7 @@ def test_labels_and_evaluation_changed_in_the_yaml_retrain_nothing(reference):
     assert trial_files(reference) == before
     board = (reference / "leaderboard.md").read_text()
     assert "| SASRec " in board and "| LLaDA-Rec " in board and "| sasrec " not in board
-    assert "paired permutation test" in board and "none correction" in board
+    assert "paired t-test test" in board and "none correction" in board
     assert board.splitlines()[0].count("ml-100k") == 5  # R@5, N@10 and the three efficiency columns
     attention = (reference / "ablations" / "attention.md").read_text()
-    assert "permutation" in attention
+    assert "t-test" in attention
