@@ -16,7 +16,7 @@ class Pop(MethodBase):
     """Recommends every user the items seen most often in training (ties: lower item id first)."""
 
     def fit(self, run: TrainContext) -> None:
-        counts = np.bincount(np.concatenate(run.data.train_sequences()), minlength=run.data.n_items)
+        counts = run.data.item_counts()
         self.ranking = np.lexsort((np.arange(len(counts)), -counts))
         self.counts = counts.astype(np.float32)
 
