@@ -57,6 +57,14 @@ def _inside(ranks: np.ndarray, k: int) -> np.ndarray:
     return (ranks > 0) & (ranks <= k)
 
 
+def _of_rank(lists: RankedLists, k: int, gain) -> np.ndarray:
+    """Per user, `gain(rank)` where the target ranks within the first K, else 0."""
+    inside = _inside(lists.ranks, k)
+    values = np.zeros(len(lists.ranks), dtype=np.float64)
+    values[inside] = gain(lists.ranks[inside].astype(np.float64))
+    return values
+
+
 @register_metric("recall")
 class Recall(Metric):
     """1 when the target ranks within the first K, else 0 (= HR@K with one relevant item)."""
@@ -76,10 +84,7 @@ class Ndcg(Metric):
 
     @classmethod
     def values(cls, lists: RankedLists, k: int) -> np.ndarray:
-        inside = _inside(lists.ranks, k)
-        gain = np.zeros(len(lists.ranks), dtype=np.float64)
-        gain[inside] = 1.0 / np.log2(lists.ranks[inside] + 1.0)
-        return gain
+        return _of_rank(lists, k, lambda rank: 1.0 / np.log2(rank + 1.0))
 
 
 @register_metric("mrr")
@@ -90,10 +95,7 @@ class Mrr(Metric):
 
     @classmethod
     def values(cls, lists: RankedLists, k: int) -> np.ndarray:
-        inside = _inside(lists.ranks, k)
-        reciprocal = np.zeros(len(lists.ranks), dtype=np.float64)
-        reciprocal[inside] = 1.0 / lists.ranks[inside]
-        return reciprocal
+        return _of_rank(lists, k, lambda rank: 1.0 / rank)
 
 
 def _top(lists: RankedLists, k: int) -> tuple[np.ndarray, np.ndarray]:
