@@ -106,7 +106,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from suite.report.build import build_report
     from suite.store import Store
 
-    root = Path(args.results_dir)
+    root = Path(args.results_dir).expanduser()
     changes = {name: getattr(args, name) for name in REPORT_CHOICES if getattr(args, name) is not None}
     evaluation = None
     if changes:
@@ -120,7 +120,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from suite.report.export import export_lists
 
-    out, skipped = export_lists(Path(args.results_dir), Path(args.out) if args.out else None)
+    out = Path(args.out).expanduser() if args.out else None
+    out, skipped = export_lists(Path(args.results_dir).expanduser(), out)
     if skipped:
         print(f"skipped {len(skipped)} trials stored without ranked lists: {', '.join(skipped)}", file=sys.stderr)
     print(f"ranked lists written to {out} (TREC runs and qrels, lists.parquet)")

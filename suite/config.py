@@ -201,7 +201,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def load_config(path: str | Path, overrides: Sequence[str] = ()) -> BenchmarkConfig:
     """Read and validate a benchmark YAML file (safe_load only), after the `--set KEY.PATH=VALUE`
     `overrides` (each VALUE read as YAML) replace what the file says."""
-    path = Path(path)
+    path = Path(path).expanduser()
     source = path.name
     try:
         text = path.read_text(encoding="utf-8")

@@ -326,3 +326,9 @@ def test_yaml_merge_keys_and_anchors_are_accepted(tmp_path):
     text = "methods:\n  sasrec: {<<: {epochs: 2, hidden_size: 32}, epochs: 3}\n  pop: {}\ndatasets: {ml-100k: {}}\n"
     config = load_config(write(tmp_path, text))
     assert config.methods["sasrec"].params == {"epochs": 3, "hidden_size": 32}
+
+
+def test_a_config_path_with_a_home_folder_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write(tmp_path, GOOD)
+    assert load_config("~/bench.yaml").experiment == "ok"
