@@ -16,8 +16,8 @@ from suite.trial import run_trial
 from suite.types import EvaluationConfig
 from tests.tiny_trials import TINY, tiny_spec
 
-DAMAGES = ("truncate", "garbage", "delete", "empty", "wrong")
-FAST = {("per_user.parquet", "truncate"), ("summary.json", "wrong"), ("evaluation.json", "garbage")}
+DAMAGES = ("truncate", "garbage", "delete", "empty", "wrong", "hollow")
+FAST = {("per_user.parquet", "truncate"), ("summary.json", "hollow"), ("evaluation.json", "garbage")}
 
 
 def cases(names):
@@ -69,6 +69,13 @@ def damage(path, how: str) -> None:
         path.unlink()
     elif how == "empty":
         path.write_bytes(b"")
+    elif how == "hollow":  # well-formed and of the right shape, with nothing inside
+        if path.suffix == ".parquet":
+            pd.read_parquet(path).iloc[:0].to_parquet(path)
+        elif path.suffix == ".json":
+            path.write_text("{}")
+        else:
+            path.write_text(data.decode().splitlines()[0] + "\n")
     elif path.suffix == ".json":  # wrong: well-formed, but not what the file holds
         path.write_text("[]" if path.name == "summary.json" else '{"x": 1}')
     elif path.suffix == ".parquet":
