@@ -9,7 +9,8 @@ Every diffusion method decodes with `diffusion_beam_search`:
   is pruned back to `beam` by joint log-probability. Positions fixed in one step are scored
   by that step's pass: a product of conditionals.
 - `constrained` keeps only tokens that some catalog item still matches, so every finished
-  beam is a real item; without it an invalid SID simply matches no item.
+  beam is a real item (`suite.semantic_ids.valid_codes` answers without scanning the
+  catalog); without it an invalid SID simply matches no item.
 - `given` fixes some positions of the target in advance (GREED's conditional mode); they
   are never changed.
 """
@@ -19,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+
+from suite.semantic_ids.valid_codes import ValidCodeIndex
 
 ORDERS = ("confidence", "margin", "left-to-right", "right-to-left", "random")
 ScoreFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -51,14 +54,6 @@ def _priority(log_probs: torch.Tensor, codes: torch.Tensor, order: str, random_r
     return priority.masked_fill(codes >= 0, float("-inf"))
 
 
-def valid_tokens(codes: torch.Tensor, catalog: torch.Tensor, position: torch.Tensor, size: int) -> torch.Tensor:
-    """`[n, size]`: which codes at `position` (per beam) some catalog item with the beam's fixed codes has."""
-    match = ((codes[:, None, :] < 0) | (codes[:, None, :] == catalog[None])).all(-1)  # [n, items]
-    at_position = catalog[:, position].T  # [n, items]
-    counts = torch.zeros(len(codes), size, device=codes.device)
-    return counts.scatter_add_(1, at_position, match.float()) > 0
-
-
 def diffusion_beam_search(
     score: ScoreFn,
     users: int,
@@ -66,16 +61,19 @@ def diffusion_beam_search(
     beam: int,
     order: str,
     steps: int,
-    catalog: torch.Tensor | None = None,
+    catalog: ValidCodeIndex | torch.Tensor | None = None,
     given: torch.Tensor | None = None,
     seed: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Best `beam` SIDs `[users, b, m]` and joint log-probabilities `[users, b]`.
 
     `score(codes [n, m], user [n]) -> [n, m, C]` gives each position's log-probability of
-    every code (-inf beyond a position's codebook). `catalog` (`[items, m]`) turns on the
-    validity constraint. `given` (`[users, m]`, -1 = free) fixes positions in advance.
+    every code (-inf beyond a position's codebook). `catalog` (`[items, m]`, or its index,
+    built once per catalog) turns on the validity constraint. `given` (`[users, m]`, -1 = free)
+    fixes positions in advance.
     """
+    if isinstance(catalog, torch.Tensor):
+        catalog = ValidCodeIndex(catalog)
     codes = torch.full((users, 1, length), -1, dtype=torch.long)
     if given is not None:
         codes = given[:, None, :].clone()
@@ -95,7 +93,7 @@ def diffusion_beam_search(
             position = picks[..., r]  # [u, b]
             candidates = log_probs.gather(2, position[..., None, None].expand(-1, -1, 1, size)).squeeze(2)
             if catalog is not None:
-                allowed = valid_tokens(codes.flatten(0, 1), catalog, position.flatten(), size)
+                allowed = catalog.valid(codes.flatten(0, 1), position.flatten(), size)
                 candidates = candidates.masked_fill(~allowed.view(users, -1, size), float("-inf"))
             total = (scores[..., None] + candidates).flatten(1)
             scores, flat = total.topk(min(beam, total.shape[1]), dim=1)

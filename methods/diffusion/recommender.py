@@ -29,6 +29,7 @@ from suite.context import TrainContext
 from suite.nn import config_from
 from suite.protocol import MethodBase, TopK
 from suite.semantic_ids.trie import PrefixTrie
+from suite.semantic_ids.valid_codes import ValidCodeIndex
 from suite.semantic_ids.vocabulary import SidVocabulary, item_tokens
 from suite.training import PRECISIONS, mixed_precision, prefix_epoch, train_with_early_stopping
 
@@ -98,6 +99,7 @@ class DiffusionRecommender(MethodBase):
         self.device = run.device
         self.trie = PrefixTrie(ids.codes, ids.codebook_sizes).to(run.device)
         self.catalog = torch.from_numpy(ids.codes)
+        self.valid_codes = ValidCodeIndex(self.catalog)  # constrained decoding without scanning the catalog
         shape = config_from(
             PredictorConfig, p, vocab_size=self.vocab.size, m=self.vocab.length, items=p["max_items"] + 1
         )
@@ -236,7 +238,7 @@ class DiffusionRecommender(MethodBase):
         options = {name: inference.get(name, self.params[name]) for name in self.inference_defaults}
         given = self._given(targets, options["condition"])
         steps = options["steps"] or self.vocab.length - options["condition"]
-        catalog = self.catalog if options["constrained"] else None
+        catalog = self.valid_codes if options["constrained"] else None
         chunk = self.params["decode_batch_users"]
         items, scores, invalid = [], [], 0.0
         for start in range(0, len(histories), chunk):

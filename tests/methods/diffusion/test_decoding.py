@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from methods.diffusion.decoding import ORDERS, diffusion_beam_search, step_schedule
+from suite.semantic_ids.valid_codes import scan_valid_tokens
 
 M, C, USERS = 3, 4, 2
 
@@ -127,3 +128,31 @@ def test_conditional_mode_never_changes_given_positions():
     codes, _ = diffusion_beam_search(FixedPredictor(), USERS, M, beam=6, order="confidence", steps=2, given=given)
     assert (codes[0, :, 0] == 2).all() and (codes[1, :, 2] == 0).all()
     assert (codes >= 0).all()
+
+
+class ScanIndex:
+    """The catalog scan the index replaced, as a stand-in index."""
+
+    def __init__(self, catalog):
+        self.catalog = catalog
+
+    def valid(self, codes, position, size):
+        return scan_valid_tokens(codes, self.catalog, position, size)
+
+
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("steps", [1, 2, 4])
+def test_constrained_decoding_with_the_index_is_the_scans(order, steps):
+    generator = torch.Generator().manual_seed(steps)
+    sizes, users = (6, 6, 5, 3), 16
+    catalog = torch.stack([torch.randint(0, s, (120,), generator=generator) for s in sizes], 1).unique(dim=0)
+    table = torch.randn(users, 4, 6, generator=generator)
+
+    def score(codes, rows):  # depends on the user and on what is fixed, like a real predictor
+        shift = (codes.clamp(min=0).sum(-1, keepdim=True) % 3).float()[..., None]
+        logits = (table[rows] + shift).masked_fill(torch.arange(6) >= torch.tensor(sizes)[:, None], float("-inf"))
+        return logits.log_softmax(-1)
+
+    ours = diffusion_beam_search(score, users, 4, beam=5, order=order, steps=steps, catalog=catalog)
+    theirs = diffusion_beam_search(score, users, 4, beam=5, order=order, steps=steps, catalog=ScanIndex(catalog))
+    assert torch.equal(ours[0], theirs[0]) and torch.equal(ours[1], theirs[1])
