@@ -52,7 +52,7 @@ CASES = [
         ".inter timestamp not a number",
         METHODS + dataset("atomic"),
         {"bad.inter": INTER_HEADER + "u1\ti1\tyesterday\n"},
-        "bad.inter:2: field 'timestamp': 'yesterday' is not a number",
+        "bad.inter:2: timestamp 'yesterday' is not a number",
     ),
     ("binary .inter", METHODS + dataset("atomic"), {"bad.inter": b"\x89PNG\r\n\x1a\n\xff"}, "not UTF-8 text"),
     (

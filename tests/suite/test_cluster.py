@@ -79,7 +79,11 @@ def cluster(tmp_path_factory):
         for process in (worker, head):
             if process is not None:
                 os.killpg(process.pid, signal.SIGTERM)  # only this test's nodes: their own process groups
-                process.wait(timeout=60)
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:  # throwaway nodes: no need to wait for a graceful stop
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=30)
         patcher.undo()
 
 
