@@ -21,6 +21,7 @@ RAY = shutil.which("ray", path=str(Path(sys.executable).parent))
 pytestmark = [
     pytest.mark.skipif(RAY is None, reason="the ray command line is not installed"),
     pytest.mark.slow,  # a head and a worker node on loopback
+    pytest.mark.serial,  # alone: beside another Ray on this machine, the worker node can miss its deadline
 ]
 
 
