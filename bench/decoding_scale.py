@@ -22,19 +22,9 @@ from tabulate import tabulate
 
 from methods.diffusion.decoding import diffusion_beam_search
 from suite.semantic_ids.assembly import make_unique
-from suite.semantic_ids.valid_codes import ValidCodeIndex, scan_valid_tokens
+from suite.semantic_ids.valid_codes import CatalogScan, ValidCodeIndex
 
 USERS, BEAM, CODES, LEVELS = 64, 10, 256, 4
-
-
-class ScanIndex:
-    """The scan, as an index (the reference)."""
-
-    def __init__(self, catalog: torch.Tensor):
-        self.catalog = catalog
-
-    def valid(self, codes: torch.Tensor, position: torch.Tensor, size: int) -> torch.Tensor:
-        return scan_valid_tokens(codes, self.catalog, position, size)
 
 
 def catalog_of(items: int, seed: int = 0) -> torch.Tensor:
@@ -92,8 +82,8 @@ def main() -> None:
         assert torch.equal(decode(index)[0], decode(index)[0])
         scan = None
         if items <= args.scan_up_to:
-            scan = best_of(1, lambda decode=decode, catalog=catalog: decode(ScanIndex(catalog)))
-            assert torch.equal(decode(index)[0], decode(ScanIndex(catalog))[0])  # the same SIDs
+            scan = best_of(1, lambda decode=decode, catalog=catalog: decode(CatalogScan(catalog)))
+            assert torch.equal(decode(index)[0], decode(CatalogScan(catalog))[0])  # the same SIDs
         rows.append(
             [
                 f"{items:,}",

@@ -1,6 +1,12 @@
 """Errors that end a command with one clear line and a non-zero exit."""
 
 
+def one_line(error: BaseException) -> str:
+    """`Type: first line of the message` (or the type alone), to quote an error inside one line."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
 class SuiteError(Exception):
     """A user-facing error: its message is printed alone, without a traceback."""
 

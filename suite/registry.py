@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from importlib.metadata import entry_points
 from typing import Any
 
-from suite.errors import SuiteError
+from suite.errors import SuiteError, one_line
 from suite.protocol import conform
 
 PLUGINS_VARIABLE = "SUITE_PLUGINS"
@@ -31,11 +31,6 @@ PLUGINS_VARIABLE = "SUITE_PLUGINS"
 
 class PluginError(SuiteError):
     """A plugin that cannot be loaded, or a name registered twice."""
-
-
-def _failure(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
 def load_plugins() -> None:
@@ -48,7 +43,7 @@ def load_plugins() -> None:
         except SuiteError:
             raise
         except Exception as error:
-            raise PluginError(f"{PLUGINS_VARIABLE}: module {module!r} failed to import ({_failure(error)})") from None
+            raise PluginError(f"{PLUGINS_VARIABLE}: module {module!r} failed to import ({one_line(error)})") from None
 
 
 class Registry:
@@ -99,7 +94,7 @@ class Registry:
                 except Exception as error:
                     raise PluginError(
                         f"entry point {entry.name!r} in group {self.group} ({entry.value}) failed to load "
-                        f"({_failure(error)})"
+                        f"({one_line(error)})"
                     ) from None
                 self.register(entry.name)(loaded)
         except BaseException:

@@ -247,11 +247,14 @@ def run_experiment(
             print(f"{adopted} trials stored under their keys from before ranked lists were kept: moved to their keys")
         print(write_dataset_stats(store, stats))
 
-        for spec in specs:
-            damage = store.trial_damage(spec.key) if store.has_summary(spec.key) else None
-            if damage is not None and not rerun:
+        complete = set()  # each trial's files checked once: finished and usable
+        for spec in (spec for spec in specs if store.has_summary(spec.key)):
+            damage = store.trial_damage(spec.key)
+            if damage is None:
+                complete.add(spec.key)
+            elif not rerun:
                 print(f"trial {spec.key} ({spec.row}, seed {spec.seed}): {damage}; recomputing it")
-        unfinished = [spec for spec in specs if rerun or not store.is_complete(spec.key)]
+        unfinished = [spec for spec in specs if rerun or spec.key not in complete]
         pending = [spec for spec in unfinished if selected is None or spec.key in selected]
         unselected = len(unfinished) - len(pending)
         if rerun:
@@ -270,7 +273,8 @@ def run_experiment(
         unfinished_keys = [spec.key for spec in pending if not store.is_complete(spec.key)]
         failed = [key for key in unfinished_keys if store.has_error(key)]
         interrupted = [key for key in unfinished_keys if key not in failed]
-        reported = any(store.is_complete(spec.key) for spec in specs)
+        untouched = {spec.key for spec in specs} - {spec.key for spec in pending}
+        reported = len(pending) > len(unfinished_keys) or bool(untouched & complete)
         if reported:
             build_report(root)
         manifest["finished"] = now()

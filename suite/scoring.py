@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from suite.metrics import NO_ITEM, RankedLists, parse_metric, score, target_ranks
-
-LIST_COLUMNS = ("target", "rank", "items")
+from suite.metrics import NO_ITEM, RankedLists, is_per_user, score, target_ranks
 
 
 def ranked_lists_frame(
@@ -71,7 +69,7 @@ def score_variant(rows: pd.DataFrame, metrics: Sequence[str], popularity: Popula
     values = score(lists, metrics)
     set_level = {}
     for metric, value in values.items():
-        if parse_metric(metric)[0].per_user:
+        if is_per_user(metric):
             frame[metric] = value
         else:
             set_level[metric] = float(value)

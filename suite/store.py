@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suite.errors import SuiteError
+from suite.errors import SuiteError, one_line
 from suite.types import EvaluationConfig
 
 TRIALS = "trials"
@@ -158,11 +158,6 @@ class DamagedFile(SuiteError):
     """A store file that exists (or should) but cannot be used; the message names it and why."""
 
 
-def _failure(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
-
-
 def read_json_file(path: Path) -> dict:
     """A JSON object from `path`; a DamagedFile naming it otherwise."""
     try:
@@ -170,7 +165,7 @@ def read_json_file(path: Path) -> dict:
     except FileNotFoundError:
         raise DamagedFile(f"{path}: missing") from None
     except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
-        raise DamagedFile(f"{path}: not valid JSON ({_failure(error)})") from None
+        raise DamagedFile(f"{path}: not valid JSON ({one_line(error)})") from None
     if not isinstance(value, dict):
         raise DamagedFile(f"{path}: expected a JSON object, got {type(value).__name__}")
     return value
@@ -185,7 +180,7 @@ def _parquet_columns(path: Path) -> tuple[list[str], int]:
     except FileNotFoundError:
         raise DamagedFile(f"{path}: missing") from None
     except Exception as error:
-        raise DamagedFile(f"{path}: not a readable parquet file ({_failure(error)})") from None
+        raise DamagedFile(f"{path}: not a readable parquet file ({one_line(error)})") from None
     return list(handle.schema_arrow.names), handle.metadata.num_rows
 
 
@@ -195,7 +190,7 @@ def read_frame_file(path: Path) -> pd.DataFrame:
     except FileNotFoundError:
         raise DamagedFile(f"{path}: missing") from None
     except Exception as error:
-        raise DamagedFile(f"{path}: not a readable parquet file ({_failure(error)})") from None
+        raise DamagedFile(f"{path}: not a readable parquet file ({one_line(error)})") from None
 
 
 class Store:

@@ -31,7 +31,8 @@ def collect(store: Store, metrics: Sequence[str] = EvaluationConfig().metrics) -
     missing: dict[str, set[str]] = {}
     popularity: dict[str, Popularity | None] = {}
     unusable = []
-    for key in store.stored_keys():
+    stored_keys = store.stored_keys()
+    for key in stored_keys:
         if (keys is not None and key not in keys) or not store.has_summary(key):
             continue
         try:
@@ -71,15 +72,14 @@ def collect(store: Store, metrics: Sequence[str] = EvaluationConfig().metrics) -
             for name, result in summary["variants"].items()
         )
     failed = []
-    for key in store.stored_keys():
+    for key in stored_keys:
         if (keys is not None and key not in keys) or store.has_summary(key):
             continue
         reason = store.read_error(key)
         if reason is not None:
             failed.append(f"{key} ({reason})" if reason else key)
-    stored = set(store.stored_keys())
     unfinished = sorted(
-        key for key in keys or () if key not in stored or (not store.has_summary(key) and not store.has_error(key))
+        key for key in keys or () if key not in stored_keys or (not store.has_summary(key) and not store.has_error(key))
     )
     per_user = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     for metric in metrics:

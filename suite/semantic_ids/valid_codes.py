@@ -30,6 +30,16 @@ def scan_valid_tokens(codes: torch.Tensor, catalog: torch.Tensor, position: torc
     return counts.scatter_add_(1, at_position, match.float()) > 0
 
 
+class CatalogScan:
+    """The scan with the index's interface: the reference that tests and benchmarks compare with."""
+
+    def __init__(self, catalog: torch.Tensor):
+        self.catalog = catalog
+
+    def valid(self, codes: torch.Tensor, position: torch.Tensor, size: int) -> torch.Tensor:
+        return scan_valid_tokens(codes, self.catalog, position, size)
+
+
 class ValidCodeIndex:
     """The valid codes at any free position of partly fixed SIDs over `catalog` (`[items, m]`)."""
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from methods.diffusion.decoding import ORDERS, diffusion_beam_search, step_schedule
-from suite.semantic_ids.valid_codes import scan_valid_tokens
+from suite.semantic_ids.valid_codes import CatalogScan
 
 M, C, USERS = 3, 4, 2
 
@@ -130,16 +130,6 @@ def test_conditional_mode_never_changes_given_positions():
     assert (codes >= 0).all()
 
 
-class ScanIndex:
-    """The catalog scan the index replaced, as a stand-in index."""
-
-    def __init__(self, catalog):
-        self.catalog = catalog
-
-    def valid(self, codes, position, size):
-        return scan_valid_tokens(codes, self.catalog, position, size)
-
-
 @pytest.mark.parametrize("order", ORDERS)
 @pytest.mark.parametrize("steps", [1, 2, 4])
 def test_constrained_decoding_with_the_index_is_the_scans(order, steps):
@@ -154,5 +144,5 @@ def test_constrained_decoding_with_the_index_is_the_scans(order, steps):
         return logits.log_softmax(-1)
 
     ours = diffusion_beam_search(score, users, 4, beam=5, order=order, steps=steps, catalog=catalog)
-    theirs = diffusion_beam_search(score, users, 4, beam=5, order=order, steps=steps, catalog=ScanIndex(catalog))
+    theirs = diffusion_beam_search(score, users, 4, beam=5, order=order, steps=steps, catalog=CatalogScan(catalog))
     assert torch.equal(ours[0], theirs[0]) and torch.equal(ours[1], theirs[1])
