@@ -125,6 +125,9 @@ class _Reader:
                 allowed = ", ".join(["name", "input", *sorted(cls.defaults)])
                 raise self.fail(_join(key, param), f"unknown parameter of tokenizer {name!r} (allowed: {allowed})")
             params[param] = _coerce(self, cls.defaults[param], item, _join(key, param))
+            if param in cls.choices and params[param] not in cls.choices[param]:
+                options = ", ".join(map(str, cls.choices[param]))
+                raise self.fail(_join(key, param), f"unknown value {params[param]!r} (choose from: {options})")
         return complete_tokenizer({"name": name, **params, "input": source})
 
     def registered(self, registry: Registry, name: str, key: str) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 
 from suite.errors import ConfigError
 from suite.metrics import parse_metric
+from suite.protocol import keyed_params
 from suite.registry import get_method
 from suite.tokenizers.base import complete_tokenizer, tokenizer_label
 from suite.types import (
@@ -303,7 +304,7 @@ def _trials(
                     dataset=dataset,
                     method=entry.name,
                     method_class=entry.method,
-                    params_json=canonical_json(params),
+                    params_json=canonical_json(keyed_params(get_method(entry.method), params)),
                     grid_label=",".join(filter(None, [_label(assignment), label])),
                     seed=seed,
                     variants=variants,

@@ -31,8 +31,9 @@ class Method(Protocol):
     asked to `recommend` under every inference variant of a trial.
 
     Conditional recommendation: a method whose `inference_defaults` has `condition` (the
-    number of the target's SID positions given in advance) is passed the true target items
-    as `targets=` by the evaluation, for every variant where `condition` is above 0.
+    number of the target's SID positions given in advance) or `condition_positions` (which
+    positions) is passed the true target items as `targets=` by the evaluation, for every
+    variant where either is set (`is_conditional`).
 
     The three hooks below are optional: a registered class that does not define them gets
     `MethodBase`'s (no choices, no smoke overrides, every combination accepted).
@@ -47,6 +48,10 @@ class Method(Protocol):
     smoke_params: ClassVar[Mapping[str, Any]]
     """Overrides that make a trial seconds long on a CPU: the automatic smoke test trains every
     registered method with its defaults, one epoch and these."""
+    keyless_at_default: ClassVar[tuple[str, ...]]
+    """Parameters added after trials were stored whose default behaves as the method did before
+    them (e.g. a clipping that is off): at their default they stay out of the trial key, so
+    the stored trials keep their keys. At any other value they are part of it."""
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> str | None:
@@ -65,8 +70,14 @@ class Method(Protocol):
     def n_parameters(self) -> int: ...
 
 
+def is_conditional(method: Method, overrides: Mapping[str, Any]) -> bool:
+    """Whether `method`, under a variant's `overrides`, is asked for conditional recommendation."""
+    params = {**method.inference_defaults, **getattr(method, "params", {}), **overrides}
+    return bool(params.get("condition")) or bool(params.get("condition_positions"))
+
+
 REQUIRED = ("defaults", "inference_defaults", "fit", "recommend")
-OPTIONAL_HOOKS = ("choices", "smoke_params", "check_params")
+OPTIONAL_HOOKS = ("choices", "smoke_params", "keyless_at_default", "check_params")
 
 
 class MethodBase:
@@ -77,6 +88,7 @@ class MethodBase:
     inference_defaults: ClassVar[Mapping[str, Any]] = {}
     choices: ClassVar[Mapping[str, Sequence[Any]]] = {}
     smoke_params: ClassVar[Mapping[str, Any]] = {}
+    keyless_at_default: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> str | None:
@@ -96,6 +108,12 @@ class MethodBase:
         if model is None:
             return 0
         return sum(p.numel() for p in model.parameters())
+
+
+def keyed_params(cls: Method, params: Mapping[str, Any]) -> dict[str, Any]:
+    """`params` as a trial key holds them: without the `keyless_at_default` ones at their default."""
+    merged = {**cls.defaults, **cls.inference_defaults}
+    return {k: v for k, v in params.items() if not (k in cls.keyless_at_default and v == merged.get(k))}
 
 
 def conform(cls: type) -> type:

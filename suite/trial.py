@@ -15,6 +15,7 @@ from suite.context import TrainContext
 from suite.data.prepare import prepare
 from suite.matrix import TrialSpec
 from suite.metrics import rank_metrics
+from suite.protocol import TopK, is_conditional
 from suite.registry import get_method
 from suite.scoring import ranked_lists_frame
 from suite.store import Store
@@ -23,6 +24,14 @@ from suite.training import resolve_device, seed_everything
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _recommend(method: Any, histories: list, targets: np.ndarray, k: int, options: dict[str, Any]) -> TopK:
+    """The method's top-k under a variant's `options`; conditional variants are given the targets."""
+    if is_conditional(method, options):
+        options = {**options, "targets": targets}  # some of the true target's tokens are given
+    with torch.no_grad():
+        return method.recommend(histories, k, **options)
 
 
 def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict:
@@ -49,21 +58,23 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
 
     histories = data.test_histories(spec.dataset.history)
     targets = data.test_targets()
+    valid_histories, valid_targets = data.valid_histories(spec.dataset.history), data.valid_targets()
     frames, variants = [], {}
     for variant in spec.variants:
-        clock = time.perf_counter()
         options = dict(variant.overrides)
-        if options.get("condition", method.inference_defaults.get("condition", 0)):
-            options["targets"] = targets  # conditional mode: the true target's leading tokens are given
-        with torch.no_grad():
-            # a catalog smaller than N gives lists of the whole catalog, padded to N with "no item"
-            top = method.recommend(histories, min(spec.list_length, data.n_items), **options)
+        # every variant is scored on validation too, so that inference settings can be chosen there
+        valid = _recommend(method, valid_histories, valid_targets, min(max(spec.quick_ks), data.n_items), options)
+        valid_metrics = rank_metrics(valid.items, valid_targets, spec.quick_ks)
+        clock = time.perf_counter()
+        # a catalog smaller than N gives lists of the whole catalog, padded to N with "no item"
+        top = _recommend(method, histories, targets, min(spec.list_length, data.n_items), options)
         seconds = time.perf_counter() - clock
         frames.append(ranked_lists_frame(data.user_tokens, variant.name, targets, top.items, spec.list_length))
         metrics = rank_metrics(top.items, targets, spec.quick_ks)
         variants[variant.name] = {
             "overrides": variant.overrides,
             "metrics": {name: float(np.mean(values)) for name, values in metrics.items()},
+            "valid_metrics": {name: float(np.mean(values)) for name, values in valid_metrics.items()},
             "inference_seconds": seconds,
             "users_per_second": len(histories) / seconds if seconds > 0 else None,
             "nfe_per_user": top.nfe,

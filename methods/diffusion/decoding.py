@@ -13,6 +13,10 @@ Every diffusion method decodes with `diffusion_beam_search`:
   catalog); without it an invalid SID simply matches no item.
 - `given` fixes some positions of the target in advance (GREED's conditional mode); they
   are never changed.
+- `last` names a position the order rule never picks while another is free: the dedup
+  position, which separates items that share their codes, is then decoded after the codes it
+  depends on, as TIGER decodes it (`dedup: last`). Left to the order rule, a near-certain
+  dedup value (code 0) tends to be fixed first, from the history alone (`dedup: ordered`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import torch
 from suite.semantic_ids.valid_codes import ValidCodeIndex
 
 ORDERS = ("confidence", "margin", "left-to-right", "right-to-left", "random")
+DEDUP_RULES = ("last", "ordered")
 ScoreFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -35,8 +40,11 @@ def step_schedule(free: int, steps: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(steps)]
 
 
-def _priority(log_probs: torch.Tensor, codes: torch.Tensor, order: str, random_rank: torch.Tensor) -> torch.Tensor:
-    """`[u, b, m]` priority of every position (higher goes first); fixed positions get -inf."""
+def _priority(
+    log_probs: torch.Tensor, codes: torch.Tensor, order: str, random_rank: torch.Tensor, last: int | None
+) -> torch.Tensor:
+    """`[u, b, m]` priority of every position (higher goes first); fixed positions get -inf and
+    the `last` position the lowest finite value, so it goes after every other free one."""
     m = codes.shape[-1]
     if order == "confidence":
         priority = log_probs.max(-1).values
@@ -51,6 +59,9 @@ def _priority(log_probs: torch.Tensor, codes: torch.Tensor, order: str, random_r
         priority = random_rank[:, None, :].expand_as(codes).to(log_probs.dtype)
     else:
         raise ValueError(f"unknown order {order!r} (choose from: {', '.join(ORDERS)})")
+    if last is not None:
+        priority = priority.clone()
+        priority[..., last] = torch.finfo(priority.dtype).min
     return priority.masked_fill(codes >= 0, float("-inf"))
 
 
@@ -64,13 +75,15 @@ def diffusion_beam_search(
     catalog: ValidCodeIndex | torch.Tensor | None = None,
     given: torch.Tensor | None = None,
     seed: int = 0,
+    last: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Best `beam` SIDs `[users, b, m]` and joint log-probabilities `[users, b]`.
 
     `score(codes [n, m], user [n]) -> [n, m, C]` gives each position's log-probability of
     every code (-inf beyond a position's codebook). `catalog` (`[items, m]`, or its index,
     built once per catalog) turns on the validity constraint. `given` (`[users, m]`, -1 = free)
-    fixes positions in advance.
+    fixes positions in advance; `last` is a position decoded after all others (see above), and
+    `seed` draws the `random` order.
     """
     if isinstance(catalog, torch.Tensor):
         catalog = ValidCodeIndex(catalog)
@@ -87,7 +100,7 @@ def diffusion_beam_search(
     for count in step_schedule(free, steps):
         width = scores.shape[1]
         log_probs = score(codes.flatten(0, 1), rows.repeat_interleave(width)).view(users, width, length, -1)
-        picks = _priority(log_probs, codes, order, random_rank).topk(count, dim=-1).indices  # [u, b, count]
+        picks = _priority(log_probs, codes, order, random_rank, last).topk(count, dim=-1).indices  # [u, b, count]
         size = log_probs.shape[-1]
         for r in range(count):
             position = picks[..., r]  # [u, b]

@@ -10,7 +10,7 @@ Mask rates are t ~ U(noise_low, noise_low + noise_width]. Inference masks the ta
 and decodes it with `methods.diffusion.decoding` under `order`, `steps` (0 = m) and `beam`;
 under a mask that keeps the history from seeing the target, the history runs once per user.
 `condition: n` (GREED's conditional recommendation) gives the first n codes of the true
-target in advance and decodes the rest.
+target in advance and decodes the rest; `condition_positions: [0, 2]` gives those positions.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from methods.diffusion.decoding import ORDERS, diffusion_beam_search
+from methods.diffusion.decoding import DEDUP_RULES, ORDERS, diffusion_beam_search
 from methods.diffusion.masks import ATTENTION_MASKS
 from methods.diffusion.noise import LOSS_WEIGHTINGS, corrupt, corrupt_items, masked_diffusion_loss, sample_rates
 from methods.diffusion.predictor import POSITIONS, MaskPredictor, PredictorConfig
@@ -60,10 +60,20 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "decode_batch_users": 64,
     "precision": "fp32",  # bf16: autocast for training and decoding (on a GPU)
 }
-COMMON_INFERENCE: dict[str, Any] = {"order": "confidence", "steps": 0, "beam": 10, "constrained": True, "condition": 0}
+COMMON_INFERENCE: dict[str, Any] = {
+    "order": "confidence",
+    "steps": 0,
+    "beam": 10,
+    "constrained": True,
+    "condition": 0,  # GREED's conditional mode: the true target's first n codes are given
+    "condition_positions": [],  # ... or the codes at these positions (e.g. [0, 2])
+    # the dedup position after the codes (TIGER's order); `ordered` leaves it to the order rule
+    "dedup": "last",
+}
 COMMON_CHOICES = {
     "attention": ATTENTION_MASKS,
     "order": ORDERS,
+    "dedup": DEDUP_RULES,
     "norm": ("layer", "rms"),
     "positions": POSITIONS,
     "precision": PRECISIONS,
@@ -94,6 +104,8 @@ class DiffusionRecommender(MethodBase):
         if p["next_weight"] <= 0 and p["sequence_weight"] <= 0:
             raise ValueError(f"{self.name}: next_weight and sequence_weight cannot both be off")
         ids = run.semantic_ids(p["tokenizer"])
+        self.dedup_position = ids.dedup_position
+        self.seed = run.seed
         self.vocab = SidVocabulary(ids.codebook_sizes, specials=("pad", "mask"))
         self.sid_tokens = self.vocab.tokens(ids.codes)
         self.device = run.device
@@ -218,16 +230,26 @@ class DiffusionRecommender(MethodBase):
 
         return score
 
-    def _given(self, targets: np.ndarray | None, condition: int) -> torch.Tensor | None:
-        """`[users, m]` codes fixed in advance: the first `condition` codes of each true target."""
-        if not condition:
+    def _given_positions(self, options: dict[str, Any]) -> list[int]:
+        """The target's SID positions given in advance: `condition_positions`, or the first `condition`."""
+        condition, positions = options["condition"], list(options["condition_positions"])
+        m = self.vocab.length
+        if condition and positions:
+            raise ValueError(f"{self.name}: give condition or condition_positions, not both")
+        if condition and not 0 < condition < m:
+            raise ValueError(f"{self.name}: condition must lie in 0..{m - 1}, got {condition}")
+        if positions and (len(set(positions)) != len(positions) or len(positions) >= m or max(positions) >= m):
+            raise ValueError(f"{self.name}: condition_positions: distinct positions in 0..{m - 1}, one left free")
+        return positions or list(range(condition))
+
+    def _given(self, targets: np.ndarray | None, positions: list[int]) -> torch.Tensor | None:
+        """`[users, m]` codes fixed in advance: each true target's codes at `positions`."""
+        if not positions:
             return None
         if targets is None:
-            raise ValueError(f"{self.name}: condition={condition} needs the true targets")
-        if not 0 < condition < self.vocab.length:
-            raise ValueError(f"{self.name}: condition must lie in 0..{self.vocab.length - 1}, got {condition}")
+            raise ValueError(f"{self.name}: conditional recommendation (positions {positions}) needs the true targets")
         given = torch.full((len(targets), self.vocab.length), -1, dtype=torch.long)
-        given[:, :condition] = self.catalog[torch.as_tensor(targets)][:, :condition]
+        given[:, positions] = self.catalog[torch.as_tensor(targets)][:, positions]
         return given
 
     @torch.no_grad()
@@ -236,8 +258,9 @@ class DiffusionRecommender(MethodBase):
     ) -> TopK:
         self.model.eval()
         options = {name: inference.get(name, self.params[name]) for name in self.inference_defaults}
-        given = self._given(targets, options["condition"])
-        steps = options["steps"] or self.vocab.length - options["condition"]
+        positions = self._given_positions(options)
+        given = self._given(targets, positions)
+        steps = options["steps"] or self.vocab.length - len(positions)
         catalog = self.valid_codes if options["constrained"] else None
         chunk = self.params["decode_batch_users"]
         items, scores, invalid = [], [], 0.0
@@ -253,7 +276,8 @@ class DiffusionRecommender(MethodBase):
                     steps,
                     catalog=catalog,
                     given=None if given is None else given[start : start + chunk],
-                    seed=start,
+                    seed=int(np.random.SeedSequence([self.seed, start]).generate_state(1)[0]),  # `random` order
+                    last=self.dedup_position if options["dedup"] == "last" else None,
                 )
             found, best, share = self.trie.rank(codes.to(self.device), score.to(self.device), k)
             items.append(found)

@@ -28,11 +28,17 @@ def code_entropy_bits(column: np.ndarray, size: int) -> float:
 
 @dataclass
 class SemanticIds:
-    """Unique per-item token tuples `[n_items, m]`; the last position is the dedup token when present."""
+    """Unique per-item token tuples `[n_items, m]`; the last position is the dedup token when `dedup`."""
 
     codes: np.ndarray
     codebook_sizes: tuple[int, ...]
     stats: dict = field(default_factory=dict)
+    dedup: bool = True
+
+    @property
+    def dedup_position(self) -> int | None:
+        """The index of the dedup position, or None where the codes are unique on their own."""
+        return self.length - 1 if self.dedup else None
 
     @property
     def length(self) -> int:
@@ -56,8 +62,9 @@ def make_unique(codes: np.ndarray, sizes: tuple[int, ...], always_dedup: bool = 
         "entropy_bits": [code_entropy_bits(codes[:, j], sizes[j]) for j in range(codes.shape[1])],
         "max_entropy_bits": [float(np.log2(size)) for size in sizes],
     }
-    if always_dedup or stats["max_items_per_sid"] > 1:
+    appended = always_dedup or stats["max_items_per_sid"] > 1
+    if appended:
         extra = dedup_position(codes)
         codes = np.concatenate([codes, extra[:, None]], axis=1)
         sizes = (*sizes, int(extra.max()) + 1)
-    return SemanticIds(codes=codes, codebook_sizes=tuple(sizes), stats=stats)
+    return SemanticIds(codes=codes, codebook_sizes=tuple(sizes), stats=stats, dedup=appended)

@@ -27,8 +27,12 @@ class Tokenizer:
 
     name: ClassVar[str] = ""
     defaults: ClassVar[Mapping[str, Any]] = {}
+    choices: ClassVar[Mapping[str, tuple[Any, ...]]] = {}  # allowed values of enumerated parameters
     uses_embeddings: ClassVar[bool] = True  # False: fit ignores the embeddings' values
     unique: ClassVar[bool] = False  # True: every item's codes are its own; no dedup position is appended
+    # parameters added after trials were stored, whose default behaves as before them: at their
+    # default they stay out of a method's `tokenizer:` value, so those trials keep their keys
+    keyless_at_default: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
         unknown = set(params or {}) - set(self.defaults)
@@ -50,12 +54,16 @@ def complete_tokenizer(config: Mapping[str, Any]) -> dict[str, Any]:
 
     `input` is kept only where it is not the text embeddings and the tokenizer reads its
     embeddings, so spelling out an `input` that changes nothing leaves one configuration (and
-    configurations from before `input` keep their keys).
+    configurations from before `input` keep their keys); so are the tokenizer's
+    `keyless_at_default` parameters, only where they differ from their defaults.
     """
     cls = get_tokenizer(config["name"])
     completed = {"name": config["name"], **cls.defaults, **config}
     if completed.get("input") == TEXT_INPUT or not cls.uses_embeddings:
         completed.pop("input", None)
+    for name in cls.keyless_at_default:
+        if completed.get(name) == cls.defaults[name]:
+            del completed[name]
     return completed
 
 

@@ -77,8 +77,11 @@ def fit_semantic_ids(embeddings: np.ndarray, config: Mapping[str, Any], seed: in
         ids = make_unique(fitted.codes, fitted.codebook_sizes, always_dedup=not cls.unique)
         stats = {**ids.stats, "reconstruction_mse": fitted.reconstruction_mse, "fit_seconds": seconds, **fitted.extras}
         np.save(folder / "codes.npy", ids.codes)
-        (folder / "meta.json").write_text(json.dumps({"codebook_sizes": ids.codebook_sizes, "stats": stats}))
+        meta = {"codebook_sizes": ids.codebook_sizes, "stats": stats, "dedup": ids.dedup}
+        (folder / "meta.json").write_text(json.dumps(meta))
 
     folder, hit = get_or_build("tokenizers", key, build)
     meta = json.loads((folder / "meta.json").read_text())
-    return SemanticIds(np.load(folder / "codes.npy"), tuple(meta["codebook_sizes"]), meta["stats"]), hit
+    # entries cached before `dedup` was recorded: only a `unique` tokenizer's codes went without one
+    dedup = meta.get("dedup", not cls.unique)
+    return SemanticIds(np.load(folder / "codes.npy"), tuple(meta["codebook_sizes"]), meta["stats"], dedup), hit

@@ -3,6 +3,9 @@
 z = encoder(e) is cut into M equal sub-vectors; sub-vector m is replaced by its nearest code
 in codebook m alone, so no token depends on another. Loss, per LLaDA-Rec:
 ||e - e_hat||^2 + mean_m(||sg[z_m] - c_m||^2 + beta ||z_m - sg[c_m]||^2), beta = 0.25.
+The reconstruction term is averaged over the embedding's dimensions, as the authors' code
+computes it (an MSE), by default; `reconstruction: sum` is the paper's squared norm, which
+weighs it d times more (64 to 384 here) against the VQ terms.
 The codebooks start from k-means on the first encoder outputs.
 
 Written here rather than with vector-quantize-pytorch's multi-head `VectorQuantize`, whose
@@ -57,7 +60,9 @@ class MultiHeadVQVAE(Tokenizer):
         "epochs": 200,
         "batch_size": 256,
         "lr": 0.001,
+        "reconstruction": "mean",  # the authors' MSE; `sum`: the paper's ||e - e_hat||^2
     }
+    choices = {"reconstruction": ("mean", "sum")}
 
     def fit(self, embeddings: np.ndarray, seed: int) -> Codes:
         p = self.params
@@ -75,9 +80,11 @@ class MultiHeadVQVAE(Tokenizer):
                 centroids, _ = kmeans(parts[:, head], p["codebook_size"], seed + head)
                 quantizer.codebooks[head] = torch.from_numpy(centroids)
 
+        reduce = torch.mean if p["reconstruction"] == "mean" else torch.sum
+
         def loss(batch: torch.Tensor) -> torch.Tensor:
             quantized, vq_loss = quantizer(encoder(batch), p["beta"])
-            return ((decoder(quantized) - batch) ** 2).sum(-1).mean() + vq_loss
+            return reduce((decoder(quantized) - batch) ** 2, -1).mean() + vq_loss
 
         params = [*encoder.parameters(), *decoder.parameters(), *quantizer.parameters()]
         train(params, loss, x, p["epochs"], p["batch_size"], p["lr"], seed)
