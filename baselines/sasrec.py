@@ -25,7 +25,7 @@ from suite.compat import recbole_sasrec
 from suite.context import TrainContext
 from suite.protocol import MethodBase, TopK
 from suite.registry import register
-from suite.training import STOPPING_RULES, prefix_epoch, train_with_early_stopping
+from suite.training import STOPPING_RULES, optimizer_step, prefix_epoch, train_with_early_stopping
 
 IGNORE = -100
 Regimen = tuple[Callable[[int], float], np.random.Generator | torch.Generator]
@@ -139,7 +139,9 @@ class SASRec(MethodBase):
         "patience": 10,  # recbole's stopping_step
         "stopping": "recbole",  # recbole's early-stopping rule: 4-place scores, ties are gains
         "window_overlap": 0.5,
+        "grad_clip": 0.0,  # max global gradient norm; 0 = off, as recbole trains it
     }
+    keyless_at_default = ("grad_clip",)
     choices = {
         "hidden_act": ("gelu", "relu", "swish", "tanh", "sigmoid"),
         "training": ("windows", "prefixes"),
@@ -175,7 +177,8 @@ class SASRec(MethodBase):
             hidden = self.model(seq.to(self.device), lengths.to(self.device))
             return self._loss(hidden, torch.from_numpy(targets).to(self.device))
 
-        return lambda epoch: prefix_epoch(sequences, 0, self.params["batch_size"], rng, optimizer, loss), rng
+        batch, clip = self.params["batch_size"], self.params["grad_clip"]
+        return lambda epoch: prefix_epoch(sequences, 0, batch, rng, optimizer, loss, clip), rng
 
     def _window_epochs(self, run: TrainContext, optimizer: torch.optim.Optimizer) -> Regimen:
         """Each epoch, every window once, scored at the positions whose targets it counts."""
@@ -191,9 +194,7 @@ class SASRec(MethodBase):
                 counted = tgt != IGNORE  # score only the positions whose targets count
                 hidden = self.model.forward_all(seq)[counted]
                 loss = self._loss(hidden, tgt[counted])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+                optimizer_step(optimizer, loss, self.params["grad_clip"])
                 total += loss.item() * len(batch)
                 count += len(batch)
             return total / count

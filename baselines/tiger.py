@@ -123,8 +123,10 @@ class Tiger(MethodBase):
         "patience": 10,
         "decode_batch_users": 128,
         "precision": "fp32",  # bf16: autocast for training and decoding (on a GPU)
+        "grad_clip": 0.0,  # max global gradient norm; 0 = off, as TIGER trained before the option
     }
     inference_defaults = {"beam": 10, "constrained": True}
+    keyless_at_default = ("grad_clip",)
     choices = {"activation": ("relu", "gelu", "silu"), "precision": PRECISIONS}
     smoke_params = {
         "tokenizer": {"name": "random", "codebook_size": 8},
@@ -156,7 +158,9 @@ class Tiger(MethodBase):
                 return self._loss(histories, targets)
 
         def train_epoch(epoch: int) -> float:
-            return prefix_epoch(sequences, p["prefixes_per_user"], p["batch_size"], rng, optimizer, loss)
+            return prefix_epoch(
+                sequences, p["prefixes_per_user"], p["batch_size"], rng, optimizer, loss, p["grad_clip"]
+            )
 
         train_with_early_stopping(
             run, self, self.model, train_epoch, p["epochs"], p["patience"], resumable=(optimizer, rng)

@@ -143,6 +143,17 @@ def sample_prefixes(
     return histories, np.asarray(targets, dtype=np.int64)
 
 
+def optimizer_step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, grad_clip: float = 0.0) -> None:
+    """Back-propagate `loss` and step; with `grad_clip` > 0 the gradients' global L2 norm is first
+    clipped to it (`grad_clip: 0` leaves them as they are)."""
+    optimizer.zero_grad()
+    loss.backward()
+    if grad_clip > 0:
+        parameters = [p for group in optimizer.param_groups for p in group["params"]]
+        torch.nn.utils.clip_grad_norm_(parameters, grad_clip)
+    optimizer.step()
+
+
 def prefix_epoch(
     sequences: Sequence[np.ndarray],
     per_user: int,
@@ -150,6 +161,7 @@ def prefix_epoch(
     rng: np.random.Generator,
     optimizer: torch.optim.Optimizer,
     loss: Callable[[list[np.ndarray], np.ndarray], torch.Tensor],
+    grad_clip: float = 0.0,
 ) -> float:
     """One epoch over freshly sampled (history, next item) pairs in shuffled batches; the mean loss."""
     histories, targets = sample_prefixes(sequences, per_user, rng)
@@ -158,8 +170,6 @@ def prefix_epoch(
     for start in range(0, len(order), batch_size):
         batch = order[start : start + batch_size]
         value = loss([histories[i] for i in batch], targets[batch])
-        optimizer.zero_grad()
-        value.backward()
-        optimizer.step()
+        optimizer_step(optimizer, value, grad_clip)
         total += value.item() * len(batch)
     return total / len(order)

@@ -59,6 +59,7 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "patience": 10,  # every trained method stops after 10 epochs without a better validation NDCG@10
     "decode_batch_users": 64,
     "precision": "fp32",  # bf16: autocast for training and decoding (on a GPU)
+    "grad_clip": 0.0,  # max global gradient norm; 0 = off (no validation run has chosen a norm yet)
 }
 COMMON_INFERENCE: dict[str, Any] = {
     "order": "confidence",
@@ -95,6 +96,7 @@ SMOKE = {
 class DiffusionRecommender(MethodBase):
     choices = COMMON_CHOICES
     smoke_params = SMOKE
+    keyless_at_default = ("grad_clip", "condition_positions")
     # Decode from per-user history keys and values where the attention mask allows it
     # (`MaskPredictor.caches_history`); False runs the whole sequence on every pass, the reference.
     cache_history = True
@@ -126,7 +128,7 @@ class DiffusionRecommender(MethodBase):
                 return self._loss(histories, targets, generator)
 
         def train_epoch(epoch: int) -> float:
-            return prefix_epoch(sequences, p["windows_per_user"], p["batch_size"], rng, optimizer, loss)
+            return prefix_epoch(sequences, p["windows_per_user"], p["batch_size"], rng, optimizer, loss, p["grad_clip"])
 
         train_with_early_stopping(
             run, self, self.model, train_epoch, p["epochs"], p["patience"], resumable=(optimizer, rng, generator)

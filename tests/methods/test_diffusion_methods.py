@@ -48,6 +48,7 @@ def test_planted_next_item_signal_is_learned(method, tmp_path):
     variants = (
         Variant("steps=1", canonical_json({"steps": 1})),
         Variant("condition=1", canonical_json({"condition": 1})),
+        Variant("given=[1]", canonical_json({"condition_positions": [1]})),
     )
     summary = planted_trial(method, tmp_path, {"name": "random", "levels": 2, "codebook_size": 8}, variants)
     default = summary["variants"]["default"]
@@ -56,6 +57,9 @@ def test_planted_next_item_signal_is_learned(method, tmp_path):
     assert summary["variants"]["steps=1"]["nfe_per_user"] == 1.0
     conditional = summary["variants"]["condition=1"]  # the target's first code is given: 2 left to decode
     assert conditional["nfe_per_user"] == 2.0 and conditional["metrics"]["recall@1"] > 0.9
+    middle = summary["variants"]["given=[1]"]  # the target's second code is given
+    assert middle["nfe_per_user"] == 2.0 and middle["metrics"]["recall@1"] > 0.9
+    assert all(v["valid_metrics"]["recall@1"] > 0.9 for v in summary["variants"].values())
 
 
 @pytest.mark.slow
@@ -95,6 +99,23 @@ def test_decoding_from_the_history_cache_recommends_what_whole_sequence_passes_d
     np.testing.assert_allclose(cached.scores, whole.scores, rtol=1e-4, atol=1e-5)
 
 
+def test_the_random_order_is_drawn_from_the_trial_seed(tmp_path):
+    cls = get_method("llada-rec")
+    params = {**cls.defaults, **cls.inference_defaults, **cls.smoke_params, "epochs": 2, "max_items": 4}
+    params["tokenizer"] = {"name": "random", "levels": 2, "codebook_size": 8}
+    data = prepare(successor_chain(tmp_path))
+    recommender = cls(params)
+    recommender.fit(TrainContext(data=data, params=params, seed=0, device=torch.device("cpu"), history=4))
+    assert recommender.dedup_position == 2  # two codes and the dedup position
+    histories = data.test_histories(4)
+    first = recommender.recommend(histories, 10, order="random")
+    again = recommender.recommend(histories, 10, order="random")
+    np.testing.assert_array_equal(first.scores, again.scores)
+    recommender.seed = 1  # the same model in a trial of another seed
+    other = recommender.recommend(histories, 10, order="random")
+    assert not np.allclose(first.scores, other.scores)
+
+
 def test_madrec_data_constrained_training_sees_sparser_sequences():
     run = SimpleNamespace(seed=0, data=SimpleNamespace(train_sequences=lambda: [np.arange(10), np.arange(4)]))
     madrec = get_method("madrec")
@@ -128,3 +149,32 @@ def test_greed_blockwise_training_with_another_mask_is_a_config_error():
     raw["methods"]["greed"] = {"positions": "rotary"}
     with pytest.raises(ConfigError, match="methods.greed: .*got 'inter-item-causal' and 'rotary'"):
         expand(parse_config({**raw, "ablations": {}}, "t.yaml"))
+
+
+def _decoder_of(method: str, m: int, catalog: np.ndarray):
+    """A method instance with just what `_given_positions` and `_given` read."""
+    instance = get_method(method)({})
+    instance.vocab = SimpleNamespace(length=m)
+    instance.catalog = torch.as_tensor(catalog)
+    return instance
+
+
+def test_conditional_positions_give_exactly_those_codes_of_the_true_target():
+    catalog = np.array([[1, 2, 3, 0], [4, 5, 6, 1], [7, 0, 1, 0]])
+    greed = _decoder_of("greed", 4, catalog)
+    options = {"condition": 0, "condition_positions": [0, 2]}
+    given = greed._given(np.array([2, 0]), greed._given_positions(options))
+    assert given.tolist() == [[7, -1, 1, -1], [1, -1, 3, -1]]
+    prefix = greed._given(np.array([1]), greed._given_positions({"condition": 2, "condition_positions": []}))
+    assert prefix.tolist() == [[4, 5, -1, -1]]
+    for bad, message in [
+        ({"condition": 1, "condition_positions": [2]}, "not both"),
+        ({"condition": 0, "condition_positions": [0, 0]}, "distinct"),
+        ({"condition": 0, "condition_positions": [4]}, "distinct"),
+        ({"condition": 0, "condition_positions": [0, 1, 2, 3]}, "one left free"),
+        ({"condition": 4, "condition_positions": []}, "condition must lie in 0..3"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            greed._given_positions(bad)
+    with pytest.raises(ValueError, match="needs the true targets"):
+        greed._given(None, [1])

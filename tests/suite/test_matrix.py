@@ -239,3 +239,23 @@ def test_a_trial_keeps_its_legacy_key_for_the_store_it_was_written_in():
     identity["ks"] = [1, 5, 10]
     assert spec.legacy_key((1, 5, 10)) == hashlib.sha256(canonical_json(identity).encode()).hexdigest()[:16]
     assert spec.legacy_key((1, 5, 10)) != spec.key != spec.legacy_key((1, 10))
+
+
+def test_a_parameter_added_later_stays_out_of_the_key_at_its_default():
+    """`keyless_at_default`: trials stored before `grad_clip` existed keep their keys; a clipping
+    that is on is part of the key; the method still receives the default."""
+    plain, spelled, clipped = (
+        expand(config({"sasrec": extra}))[0] for extra in ({}, {"grad_clip": 0.0}, {"grad_clip": 1.0})
+    )
+    assert "grad_clip" not in plain.params and plain.key == spelled.key
+    assert clipped.key != plain.key and clipped.params["grad_clip"] == 1.0
+    assert registry.get_method("sasrec")(plain.params).params["grad_clip"] == 0.0
+
+
+def test_a_tokenizer_parameter_added_later_stays_out_of_the_key_at_its_default(monkeypatch):
+    from suite.tokenizers.base import complete_tokenizer, get_tokenizer
+
+    monkeypatch.setattr(get_tokenizer("rq-kmeans"), "keyless_at_default", ("levels",))
+    completed = complete_tokenizer({"name": "rq-kmeans"})
+    assert "levels" not in completed and "codebook_size" in completed
+    assert complete_tokenizer({"name": "rq-kmeans", "levels": 7})["levels"] == 7

@@ -35,3 +35,19 @@ def test_recbole_rule_rounds_to_four_places_counts_ties_and_waits_one_epoch_more
 def test_unknown_rule_is_named():
     with pytest.raises(ValueError, match="unknown stopping rule 'keras'"):
         EarlyStopping(patience=2, rule="keras")
+
+
+def test_gradient_clipping_bounds_the_global_norm_and_zero_leaves_it():
+    from suite.training import optimizer_step
+
+    def step(clip):
+        torch.manual_seed(0)
+        weights = torch.nn.Parameter(torch.ones(3))
+        optimizer = torch.optim.SGD([weights], lr=1.0)
+        loss = (weights * torch.tensor([30.0, 40.0, 0.0])).sum()  # gradient (30, 40, 0): norm 50
+        optimizer_step(optimizer, loss, clip)
+        return 1.0 - weights.detach()  # the step taken = the gradient used
+
+    assert step(0.0).tolist() == pytest.approx([30.0, 40.0, 0.0])
+    assert step(5.0).tolist() == pytest.approx([3.0, 4.0, 0.0], rel=1e-5)
+    assert step(100.0).tolist() == pytest.approx([30.0, 40.0, 0.0])  # under the bound: unchanged

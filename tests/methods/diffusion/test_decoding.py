@@ -26,8 +26,13 @@ class FixedPredictor:
         return self.table[users, state].log_softmax(-1)
 
 
-def next_position(lp, codes, order, user):
-    """The free position the order rule fixes next, written out from its definition."""
+def next_position(lp, codes, order, user, last=None):
+    """The free position the order rule fixes next, written out from its definition; `last` is
+    picked only once it is the one free position."""
+    free = [j for j in range(M) if codes[j] < 0]
+    if last is not None and free != [last]:
+        codes = codes.clone()
+        codes[last] = 0  # out of the running while another position is free
     if order == "confidence":
         priority = lp.max(-1).values
     elif order == "margin":
@@ -42,13 +47,13 @@ def next_position(lp, codes, order, user):
     return int(priority.masked_fill(codes >= 0, float("-inf")).argmax())
 
 
-def path_score(predictor, user, sid, order):
+def path_score(predictor, user, sid, order, last=None):
     """The log-probability the decoder gives `sid`, one position per step, by the order rule."""
     codes = torch.full((1, M), -1)
     total = 0.0
     for _ in range(M):
         lp = predictor(codes, torch.tensor([user]))[0]
-        position = next_position(lp, codes[0], order, user)
+        position = next_position(lp, codes[0], order, user, last)
         total += float(lp[position, sid[position]])
         codes[0, position] = sid[position]
     return total
@@ -58,14 +63,15 @@ def random_ranks(seed=0):
     return torch.rand(USERS, M, generator=torch.Generator().manual_seed(seed))
 
 
+@pytest.mark.parametrize("last", [None, M - 1, 0])
 @pytest.mark.parametrize("order", ORDERS)
-def test_full_beam_equals_brute_force_for_every_order(order):
+def test_full_beam_equals_brute_force_for_every_order(order, last):
     predictor = FixedPredictor()
     all_sids = list(itertools.product(range(C), repeat=M))
-    codes, scores = diffusion_beam_search(predictor, USERS, M, beam=len(all_sids), order=order, steps=M)
+    codes, scores = diffusion_beam_search(predictor, USERS, M, beam=len(all_sids), order=order, steps=M, last=last)
     k = 8
     for user in range(USERS):
-        brute = sorted(((path_score(predictor, user, s, order), s) for s in all_sids), reverse=True)
+        brute = sorted(((path_score(predictor, user, s, order, last), s) for s in all_sids), reverse=True)
         assert [tuple(c) for c in codes[user, :k].tolist()] == [s for _, s in brute[:k]]
         np.testing.assert_allclose(scores[user, :k].numpy(), [v for v, _ in brute[:k]], rtol=1e-5)
 
@@ -146,3 +152,49 @@ def test_constrained_decoding_with_the_index_is_the_scans(order, steps):
     ours = diffusion_beam_search(score, users, 4, beam=5, order=order, steps=steps, catalog=catalog)
     theirs = diffusion_beam_search(score, users, 4, beam=5, order=order, steps=steps, catalog=CatalogScan(catalog))
     assert torch.equal(ours[0], theirs[0]) and torch.equal(ours[1], theirs[1])
+
+
+class PositionRecorder(FixedPredictor):
+    """Records which positions were still masked at each pass."""
+
+    def __init__(self, seed=0):
+        super().__init__(seed)
+        self.masked = []
+
+    def __call__(self, codes, users):
+        self.masked.append((codes < 0).any(0).tolist())
+        return super().__call__(codes, users)
+
+
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("steps", [1, 2, 3])
+def test_the_last_position_is_fixed_after_every_other(order, steps):
+    """`dedup: last`: while any code is free, the dedup position stays masked."""
+    recorder = PositionRecorder(seed=3)
+    codes, _ = diffusion_beam_search(recorder, USERS, M, beam=4, order=order, steps=steps, last=M - 1)
+    assert (codes >= 0).all()
+    for masked in recorder.masked:
+        assert masked[M - 1]  # masked at every pass: fixed only after (or with) the others
+    if steps == M:  # one position a pass: the others are all fixed before the last pass
+        assert recorder.masked[-1] == [False] * (M - 1) + [True]
+
+
+def test_the_order_rule_alone_can_pick_the_dedup_position_first():
+    """Why the rule exists: a near-certain dedup value goes first under `confidence`."""
+
+    def score(codes, users):
+        lp = torch.full((len(codes), M, C), -3.0)
+        lp[:, M - 1, 0] = 0.0  # the dedup position is almost surely 0
+        return lp.log_softmax(-1)
+
+    recorder = []
+
+    def recording(codes, users):
+        recorder.append((codes[0] >= 0).tolist())
+        return score(codes, users)
+
+    diffusion_beam_search(recording, 1, M, beam=1, order="confidence", steps=M)
+    assert recorder[1] == [False] * (M - 1) + [True]  # ordered: the dedup position was fixed first
+    recorder.clear()
+    diffusion_beam_search(recording, 1, M, beam=1, order="confidence", steps=M, last=M - 1)
+    assert recorder[-1] == [True] * (M - 1) + [False]  # last: every code before it
