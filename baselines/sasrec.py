@@ -8,14 +8,20 @@
   context where the sequence is long enough. A window stands for `stride` prefixes
   (`history * (1 - window_overlap)`), so an epoch costs about 1/stride of a `prefixes` epoch.
 
-Either way the loss is recbole's CE: cross-entropy over every row of the item embedding, the
-padding row included (it is never a target, and recommendations leave it out). Early stopping
-follows recbole's trainer too (`stopping: recbole`, see `suite.training.EarlyStopping`).
+The loss is recbole's CE by default: cross-entropy over every row of the item embedding, the
+padding row included (it is never a target, and recommendations leave it out). `loss: bce` is
+the original SASRec's (Kang and McAuley 2018), with which the diffusion papers' SASRec rows
+were trained: at every counted position, binary cross-entropy of the target against one
+negative drawn uniformly from the other items of the catalog (the original draws it from the
+items outside the user's sequence). It needs the `windows` regimen, which scores every
+position; `sasrec-bce` is that configuration, registered. Early stopping follows recbole's
+trainer (`stopping: recbole`, see `suite.training.EarlyStopping`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -140,13 +146,21 @@ class SASRec(MethodBase):
         "stopping": "recbole",  # recbole's early-stopping rule: 4-place scores, ties are gains
         "window_overlap": 0.5,
         "grad_clip": 0.0,  # max global gradient norm; 0 = off, as recbole trains it
+        "loss": "ce",  # recbole's full-catalog CE; bce: one sampled negative per position
     }
-    keyless_at_default = ("grad_clip",)
+    keyless_at_default = ("grad_clip", "loss")
     choices = {
         "hidden_act": ("gelu", "relu", "swish", "tanh", "sigmoid"),
         "training": ("windows", "prefixes"),
         "stopping": STOPPING_RULES,
+        "loss": ("ce", "bce"),
     }
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> str | None:
+        if params["loss"] == "bce" and params["training"] != "windows":
+            return f"loss: bce is trained on every position, so it needs training: windows (got {params['training']!r})"
+        return None
 
     def fit(self, run: TrainContext) -> None:
         p = self.params
@@ -193,7 +207,7 @@ class SASRec(MethodBase):
                 seq, tgt = inputs[batch].to(self.device), targets[batch].to(self.device)
                 counted = tgt != IGNORE  # score only the positions whose targets count
                 hidden = self.model.forward_all(seq)[counted]
-                loss = self._loss(hidden, tgt[counted])
+                loss = self._window_loss(hidden, tgt[counted], generator)
                 optimizer_step(optimizer, loss, self.params["grad_clip"])
                 total += loss.item() * len(batch)
                 count += len(batch)
@@ -204,6 +218,19 @@ class SASRec(MethodBase):
     def _loss(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """recbole's CE: the softmax runs over every embedding row, padding (row 0) included."""
         return nn.functional.cross_entropy(hidden @ self.model.item_embedding.weight.T, targets + 1)
+
+    def _window_loss(self, hidden: torch.Tensor, targets: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """The loss at the counted positions of a window batch: CE, or BCE against a sampled negative."""
+        if self.params["loss"] == "ce":
+            return self._loss(hidden, targets)
+        others = self.model.item_embedding.num_embeddings - 2  # real items besides the target
+        negatives = torch.randint(0, others, targets.shape, generator=generator).to(targets.device)
+        negatives += (negatives >= targets).long()  # uniform over the items that are not the target
+        rows = self.model.item_embedding.weight
+        positive = (hidden * rows[targets + 1]).sum(-1)
+        negative = (hidden * rows[negatives + 1]).sum(-1)
+        bce = nn.functional.binary_cross_entropy_with_logits
+        return bce(positive, torch.ones_like(positive)) + bce(negative, torch.zeros_like(negative))
 
     def _logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """Scores of every real item (the padding row is left out)."""
@@ -220,3 +247,16 @@ class SASRec(MethodBase):
             items.append(top.indices.cpu().numpy())
             scores.append(top.values.float().cpu().numpy())
         return TopK(items=np.concatenate(items), scores=np.concatenate(scores), nfe=1.0)
+
+
+@register("sasrec-bce")
+class SASRecBCE(SASRec):
+    """SASRec as its paper trains it, and as the diffusion papers' SASRec baselines were trained:
+    binary cross-entropy with one sampled negative at every position of a window."""
+
+    defaults = {
+        **SASRec.defaults,
+        "loss": "bce",
+        "training": "windows",
+        "batch_size": 128,  # the original SASRec's batch size (and what `windows` suits)
+    }

@@ -42,11 +42,12 @@ def test_left_aligned_batch():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("training", ["windows", "prefixes"])
-def test_both_training_regimens_learn_a_planted_successor(training, tmp_path):
+@pytest.mark.parametrize("training, loss", [("windows", "ce"), ("prefixes", "ce"), ("windows", "bce")])
+def test_both_training_regimens_learn_a_planted_successor(training, loss, tmp_path):
     params = {
         **SASRec.defaults,
         "training": training,
+        "loss": loss,
         "hidden_size": 32,
         "inner_size": 64,
         "hidden_dropout_prob": 0.0,
@@ -76,3 +77,30 @@ def test_training_loss_is_recboles_ce():
         ours = method._loss(method.model(seq, lengths), torch.from_numpy(targets))
         theirs = method.model.calculate_loss(batch)
     assert ours.item() == pytest.approx(theirs.item(), rel=1e-6)
+
+
+def test_bce_loss_is_one_sampled_negative_per_position_by_hand():
+    from baselines.sasrec import SASRecBCE, _build_model
+
+    method = SASRecBCE({})
+    method.model = _build_model(method.params, n_items=5, length=4, device=torch.device("cpu"))
+    hidden = torch.randn(6, method.params["hidden_size"], generator=torch.Generator().manual_seed(1))
+    targets = torch.tensor([0, 1, 2, 3, 4, 4])
+    loss = method._window_loss(hidden, targets, torch.Generator().manual_seed(7))
+    # the same draws, by hand: uniform over the 4 items that are not the target
+    draws = torch.randint(0, 4, targets.shape, generator=torch.Generator().manual_seed(7))
+    negatives = draws + (draws >= targets).long()
+    assert not (negatives == targets).any() and negatives.max() <= 4
+    rows = method.model.item_embedding.weight.detach()
+    sigmoid = torch.sigmoid
+    positive = sigmoid((hidden * rows[targets + 1]).sum(-1))
+    negative = sigmoid((hidden * rows[negatives + 1]).sum(-1))
+    by_hand = -(torch.log(positive).mean() + torch.log(1 - negative).mean())
+    assert loss.item() == pytest.approx(by_hand.item(), rel=1e-5)
+
+
+def test_bce_needs_the_windows_regimen():
+    from baselines.sasrec import SASRecBCE
+
+    assert SASRecBCE.check_params({**SASRecBCE.defaults}) is None
+    assert "needs training: windows" in SASRecBCE.check_params({**SASRecBCE.defaults, "training": "prefixes"})
