@@ -23,7 +23,7 @@ from suite.data.loaders import dataset_files, load_interactions
 from suite.errors import DataError
 from suite.types import DatasetConfig
 
-PREPARE_VERSION = "3"  # 3: timestamps must be finite numbers
+PREPARE_VERSION = "4"  # 3: timestamps must be finite numbers; 4: the sorted timestamps are kept
 
 
 @dataclass
@@ -35,6 +35,7 @@ class PreparedData:
     user_tokens: np.ndarray
     sequences: list[np.ndarray]
     item_features: dict[str, list[str]] = field(default_factory=dict)
+    timestamps: list[np.ndarray] | None = None  # per user, aligned with `sequences`
 
     @property
     def n_items(self) -> int:
@@ -76,7 +77,20 @@ class PreparedData:
             "distinct_pairs": distinct,
             "sparsity": 1.0 - distinct / (self.n_users * self.n_items),
             "avg_len": interactions / self.n_users,
+            **self.tie_stats(),
         }
+
+    def tie_stats(self) -> dict[str, float]:
+        """How often time cannot order a user's interactions (file order breaks those ties):
+        `tied_share`, the share of interactions with the same timestamp as the user's previous
+        one, and `tied_valid_test_share`, the share of users whose validation and test items
+        have the same timestamp, so that which of the two is the "next" item is file order."""
+        if self.timestamps is None:
+            return {}
+        tied = sum(int((np.diff(t) == 0).sum()) for t in self.timestamps)
+        tied_last = sum(bool(t[-1] == t[-2]) for t in self.timestamps if len(t) >= 2)
+        total = sum(len(t) for t in self.timestamps)
+        return {"tied_share": tied / total, "tied_valid_test_share": tied_last / self.n_users}
 
 
 def split_sequences(raw: Interactions, min_items: int, max_users: int | None, core: int = 0) -> PreparedData:
@@ -101,6 +115,7 @@ def split_sequences(raw: Interactions, min_items: int, max_users: int | None, co
     item_tokens, item_index = np.unique(raw.items[order].astype(str), return_inverse=True)
     boundaries = np.cumsum(counts[keep_users])[:-1]
     sequences = [s.astype(np.int64) for s in np.split(item_index, boundaries)]
+    timestamps = np.split(raw.timestamps[order].astype(np.float64), boundaries)
     features = {name: [values.get(token, "") for token in item_tokens] for name, values in raw.item_features.items()}
     return PreparedData(
         name="",
@@ -108,6 +123,7 @@ def split_sequences(raw: Interactions, min_items: int, max_users: int | None, co
         user_tokens=user_tokens[keep_users],
         sequences=sequences,
         item_features=features,
+        timestamps=timestamps,
     )
 
 
@@ -119,19 +135,21 @@ def _save(data: PreparedData, folder: Path) -> None:
         lengths=lengths,
         item_tokens=data.item_tokens.astype(str),
         user_tokens=data.user_tokens.astype(str),
+        timestamps=np.concatenate(data.timestamps),
     )
     (folder / "features.json").write_text(json.dumps(data.item_features))
 
 
 def _load(folder: Path, name: str) -> PreparedData:
     with np.load(folder / "data.npz") as arrays:
-        sequences = np.split(arrays["items"], np.cumsum(arrays["lengths"])[:-1])
+        boundaries = np.cumsum(arrays["lengths"])[:-1]
         return PreparedData(
             name=name,
             item_tokens=arrays["item_tokens"],
             user_tokens=arrays["user_tokens"],
-            sequences=list(sequences),
+            sequences=list(np.split(arrays["items"], boundaries)),
             item_features=json.loads((folder / "features.json").read_text()),
+            timestamps=list(np.split(arrays["timestamps"], boundaries)),
         )
 
 

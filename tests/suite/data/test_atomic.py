@@ -60,6 +60,8 @@ def test_leave_one_out_by_time(dataset):
 def test_statistics(dataset):
     stats = prepare(dataset).stats()
     expected = {"users": 2, "items": 5, "interactions": 7, "distinct_pairs": 7, "sparsity": 1 - 7 / 10, "avg_len": 3.5}
+    # u2's b and c share time 5 (one tie in 7 interactions); no user's validation and test items tie
+    expected |= {"tied_share": 1 / 7, "tied_valid_test_share": 0.0}
     assert stats == pytest.approx(expected)
 
 
