@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from suite.data.prepare import PreparedData
@@ -45,15 +46,19 @@ class TrainContext:
     resumed_seconds: float = 0.0
     started: float = field(default_factory=time.perf_counter)
 
-    def semantic_ids(self, tokenizer: Mapping[str, Any]) -> SemanticIds:
+    def semantic_ids(self, tokenizer: Mapping[str, Any], train: Sequence[np.ndarray] | None = None) -> SemanticIds:
         """The catalog's unique SIDs under `tokenizer` (cached), recorded for `summary.json`.
+
+        `train` replaces the training sequences that co-occurrence inputs are built from, for a
+        method that trains on other sequences than the data's (MADRec's dropped ones).
 
         Building them (loading the text encoder, fitting the tokenizer) draws from torch's
         global generator; a forked one keeps the trial's own draws, its initial weights and
         dropout, the same whether the SIDs are built here or loaded from the cache.
         """
         with torch.random.fork_rng(devices=[]):
-            ids, _ = catalog_semantic_ids(self.data, self.encoder, tokenizer, self.seed)
+            data = self.data if train is None else self.data.with_train_sequences(train)
+            ids, _ = catalog_semantic_ids(data, self.encoder, tokenizer, self.seed)
         self.tokenizer_report = {
             "tokenizer": tokenizer_label(tokenizer),
             "config": dict(tokenizer),

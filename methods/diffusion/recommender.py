@@ -105,7 +105,8 @@ class DiffusionRecommender(MethodBase):
         p = self.params
         if p["next_weight"] <= 0 and p["sequence_weight"] <= 0:
             raise ValueError(f"{self.name}: next_weight and sequence_weight cannot both be off")
-        ids = run.semantic_ids(p["tokenizer"])
+        sequences = self._training_sequences(run)
+        ids = run.semantic_ids(p["tokenizer"], sequences)  # co-occurrence SIDs see what training sees
         self.dedup_position = ids.dedup_position
         self.seed = run.seed
         self.vocab = SidVocabulary(ids.codebook_sizes, specials=("pad", "mask"))
@@ -121,7 +122,6 @@ class DiffusionRecommender(MethodBase):
         optimizer = torch.optim.AdamW(self.model.parameters(), lr=p["learning_rate"], weight_decay=p["weight_decay"])
         rng = np.random.default_rng(run.seed)
         generator = torch.Generator().manual_seed(run.seed)
-        sequences = self._training_sequences(run)
 
         def loss(histories: list[np.ndarray], targets: np.ndarray) -> torch.Tensor:
             with mixed_precision(self.device, p["precision"]):

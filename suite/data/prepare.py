@@ -11,7 +11,8 @@ the catalog, so ranking is over the full catalog.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,12 @@ class PreparedData:
     def test_histories(self, length: int) -> list[np.ndarray]:
         """Each user's items before the test item, the most recent `length` of them."""
         return [s[:-1][-length:] for s in self.sequences]
+
+    def with_train_sequences(self, train: Sequence[np.ndarray]) -> PreparedData:
+        """The same users and targets with other training sequences (e.g. sparsified ones): what
+        is fitted on `train_sequences()` (co-occurrence SIDs) then sees only those."""
+        sequences = [np.concatenate([t, s[-2:]]) for t, s in zip(train, self.sequences, strict=True)]
+        return replace(self, sequences=sequences, timestamps=None)
 
     def item_counts(self) -> np.ndarray:
         """`[n_items]`: each item's interactions in the training sequences."""

@@ -20,6 +20,9 @@ class Codes:
     codebook_sizes: tuple[int, ...]
     reconstruction_mse: float | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # `[n_items, sizes[-1]]` squared distance of each item to each code of the last level, from
+    # tokenizers that offer `collisions: sinkhorn` (`suite.semantic_ids.collisions`)
+    last_level_costs: np.ndarray | None = None
 
 
 class Tokenizer:
@@ -43,6 +46,8 @@ class Tokenizer:
     def fit(self, embeddings: np.ndarray, seed: int) -> Codes:
         raise NotImplementedError
 
+
+COLLISION_RULES = ("dedup", "sinkhorn")  # a dedup position, or reassigned last codes (no dedup position)
 
 register_tokenizer = tokenizers.register
 get_tokenizer = tokenizers.get

@@ -19,6 +19,7 @@ from suite.cooccurrence import cooccurrence_vectors
 from suite.data.prepare import PreparedData
 from suite.embed import embed_items
 from suite.semantic_ids.assembly import SemanticIds, make_unique
+from suite.semantic_ids.collisions import sinkhorn_reassign
 from suite.tokenizers.base import get_tokenizer
 from suite.types import TEXT_INPUT, TOKENIZER_INPUTS
 
@@ -74,8 +75,14 @@ def fit_semantic_ids(embeddings: np.ndarray, config: Mapping[str, Any], seed: in
         clock = time.perf_counter()
         fitted = tokenizer.fit(embeddings, seed)
         seconds = time.perf_counter() - clock
-        ids = make_unique(fitted.codes, fitted.codebook_sizes, always_dedup=not cls.unique)
-        stats = {**ids.stats, "reconstruction_mse": fitted.reconstruction_mse, "fit_seconds": seconds, **fitted.extras}
+        codes, extras = fitted.codes, dict(fitted.extras)
+        sinkhorn = tokenizer.params.get("collisions") == "sinkhorn"
+        if sinkhorn:  # the colliding items' last codes reassigned: no dedup position
+            before = make_unique(codes, fitted.codebook_sizes).stats
+            codes, moved = sinkhorn_reassign(codes, fitted.last_level_costs, fitted.codebook_sizes[-1])
+            extras |= {"collision_rate_before_reassignment": before["collision_rate"], "reassigned_items": moved}
+        ids = make_unique(codes, fitted.codebook_sizes, always_dedup=not (cls.unique or sinkhorn))
+        stats = {**ids.stats, "reconstruction_mse": fitted.reconstruction_mse, "fit_seconds": seconds, **extras}
         np.save(folder / "codes.npy", ids.codes)
         meta = {"codebook_sizes": ids.codebook_sizes, "stats": stats, "dedup": ids.dedup}
         (folder / "meta.json").write_text(json.dumps(meta))

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from suite.tokenizers.base import Codes, Tokenizer, register_tokenizer
+from suite.tokenizers.base import COLLISION_RULES, Codes, Tokenizer, register_tokenizer
 from suite.tokenizers.networks import kmeans, mlp, train
 
 
@@ -61,8 +61,10 @@ class MultiHeadVQVAE(Tokenizer):
         "batch_size": 256,
         "lr": 0.001,
         "reconstruction": "mean",  # the authors' MSE; `sum`: the paper's ||e - e_hat||^2
+        "collisions": "dedup",  # sinkhorn: the authors' reassignment on the last head, no dedup token
     }
-    choices = {"reconstruction": ("mean", "sum")}
+    choices = {"reconstruction": ("mean", "sum"), "collisions": COLLISION_RULES}
+    keyless_at_default = ("collisions",)
 
     def fit(self, embeddings: np.ndarray, seed: int) -> Codes:
         p = self.params
@@ -93,4 +95,6 @@ class MultiHeadVQVAE(Tokenizer):
             codes = quantizer.codes(z)
             quantized, _ = quantizer(z, p["beta"])
             mse = float(((decoder(quantized) - x) ** 2).mean())
-        return Codes(codes.numpy().astype(np.int64), (p["codebook_size"],) * p["heads"], mse)
+            last_head = quantizer.split(z)[:, -1]
+            costs = (torch.cdist(last_head, quantizer.codebooks[-1]) ** 2).numpy()
+        return Codes(codes.numpy().astype(np.int64), (p["codebook_size"],) * p["heads"], mse, last_level_costs=costs)

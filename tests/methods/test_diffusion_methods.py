@@ -123,6 +123,33 @@ def test_madrec_data_constrained_training_sees_sparser_sequences():
     assert [len(s) for s in madrec({})._training_sequences(run)] == [10, 4]
 
 
+def test_madrec_data_constrained_sids_are_fitted_on_the_dropped_sequences(tmp_path, monkeypatch):
+    """The co-occurrence SIDs of a data-constrained run see only what its training sees."""
+    import suite.context
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def record(data, encoder, tokenizer, seed):
+        seen.append(data)
+        raise Stop
+
+    monkeypatch.setattr(suite.context, "catalog_semantic_ids", record)
+    data = prepare(successor_chain(tmp_path))
+    madrec = get_method("madrec")
+    params = {"drop_fraction": 0.5, "tokenizer": {"name": "rq-kmeans", "input": "cooccurrence"}}
+    run = TrainContext(data=data, params=params, seed=3, device=torch.device("cpu"), history=4)
+    with pytest.raises(Stop):
+        madrec(params).fit(run)
+    dropped = madrec(params)._training_sequences(run)
+    assert [s.tolist() for s in seen[0].train_sequences()] == [s.tolist() for s in dropped]
+    assert sum(map(len, dropped)) < sum(map(len, data.train_sequences()))
+    np.testing.assert_array_equal(seen[0].valid_targets(), data.valid_targets())  # targets untouched
+    np.testing.assert_array_equal(seen[0].test_targets(), data.test_targets())
+
+
 def test_paper_specific_defaults():
     llada, madrec, greed = (get_method(m) for m in METHODS)
     assert llada.defaults["tokenizer"]["name"] == "mh-vqvae" and llada.defaults["attention"] == "bidirectional"

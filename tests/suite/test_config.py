@@ -271,6 +271,10 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
             ("tokenizers: {uiq: {flow: 1}}", "tokenizers.uiq.flow: expected bool, got int 1"),
             ("tokenizers: {uiq: {depth: 3}}", "tokenizers.uiq.depth: unknown parameter of tokenizer 'uiq'"),
             ("tokenizers: {uiq: {input: title}}", "tokenizers.uiq.input: unknown value 'title' (choose from: text,"),
+            (
+                "tokenizers: {m: {name: mh-vqvae, collisions: merge}}",
+                "tokenizers.m.collisions: unknown value 'merge' (choose from: dedup, sinkhorn)",
+            ),
         ]
         for text, message in bad:
             path = write(tmp_path, "datasets: {ml-100k: {}}\nmethods: {pop: {}}\n" + text + "\n")
