@@ -241,11 +241,13 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
         assert [t["name"] for t in method.grid["tokenizer"]] == ["random", "uiq"]
         assert method.grid["tokenizer"][1]["levels"] == 21
         assert config.tokenizers["small-pq"]["codebook_size"] == 16
+        kmeans = get_tokenizer("rq-kmeans")
         assert config.tokenizers["behaviour"] == {
-            **get_tokenizer("rq-kmeans").defaults,
+            **{k: v for k, v in kmeans.defaults.items() if k not in kmeans.keyless_at_default},
             "name": "rq-kmeans",
             "input": "cooccurrence",
         }
+        assert "collisions" not in config.tokenizers["behaviour"]  # added later: at its default, keys stay
         assert "input" not in config.tokenizers["text"]  # the default, left out so keys stay as they were
         assert "input" not in config.tokenizers["codes-only"]  # random codes read no embeddings
         assert (
