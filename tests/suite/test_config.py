@@ -275,7 +275,7 @@ def test_tokenizer_choices_are_validated_and_merged_with_defaults(tmp_path):
             ("tokenizers: {uiq: {input: title}}", "tokenizers.uiq.input: unknown value 'title' (choose from: text,"),
             (
                 "tokenizers: {m: {name: mh-vqvae, collisions: merge}}",
-                "tokenizers.m.collisions: unknown value 'merge' (choose from: dedup, sinkhorn)",
+                "tokenizers.m.collisions: unknown value 'merge' (choose from: dedup, sinkhorn",
             ),
         ]
         for text, message in bad:
