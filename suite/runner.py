@@ -328,6 +328,8 @@ def _tune(config: BenchmarkConfig, pending: list[TrialSpec], store: Store, addre
     results = tuner.fit()
     sys.stdout.flush()
     for result in results:
+        if result.config is None:
+            continue  # a trial still pending when the run was stopped: never started, so interrupted
         spec = by_label[result.config["trial"]]
         if result.error is not None and not store.is_complete(spec.key) and not store.has_error(spec.key):
             # The worker died without running the trainable's except clause (killed, crashed).
