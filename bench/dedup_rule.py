@@ -1,0 +1,119 @@
+"""The dedup rule, measured on a store: `dedup: last` (the default) against `dedup: ordered`.
+
+For every diffusion row of the store (a row whose trials hold a `dedup=ordered` variant beside
+the default) it prints, averaged over the seeds present:
+- validation and test NDCG@10 under each rule, and the paired Wilcoxon test on per-user test
+  NDCG@10 (averaged over seeds), Holm-corrected over the rows;
+- HR@10 on the test users whose target's dedup code is not 0 (the items that share their codes
+  with another item), and on the rest, for each rule and for every other SID row (TIGER).
+
+The SIDs are those each trial trained on, refitted through the tokenizer cache (a cache hit on
+the machine that ran the trials). Usage: `python bench/dedup_rule.py results/dedup-rule`
+(configs/dedup-rule.yaml fills that store).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tabulate import tabulate
+
+from suite.data.prepare import prepare
+from suite.scoring import score_variant
+from suite.stats import adjust, paired_test
+from suite.store import Store
+from suite.tokenizers.fitting import catalog_semantic_ids
+from suite.types import DEFAULT_VARIANT, DatasetConfig
+
+ORDERED = "dedup=ordered"
+METRICS = ["ndcg@10", "recall@10"]
+
+
+def dedup_codes(spec: dict) -> np.ndarray | None:
+    """Each item's dedup code under the trial's tokenizer, or None where its SIDs have none."""
+    tokenizer = spec["params"].get("tokenizer")
+    if not isinstance(tokenizer, dict):
+        return None
+    dataset = DatasetConfig(**spec["dataset"])
+    ids, _ = catalog_semantic_ids(prepare(dataset), dataset.encoder, tokenizer, spec["seed"])
+    return None if ids.dedup_position is None else ids.codes[:, ids.dedup_position]
+
+
+def collect(root: Path) -> dict[str, list[dict]]:
+    """Per row, one record per seed: per-user test metrics per variant, validation means, dedup codes."""
+    store = Store(root)
+    rows = defaultdict(list)
+    for key in store.trial_keys():
+        if not store.has_summary(key):
+            continue
+        spec, summary = store.read_spec(key), store.read_summary(key)
+        per_user = store.read_per_user(key)
+        codes = dedup_codes(spec)
+        if codes is None:
+            continue
+        variants = {}
+        for name, rows_of_variant in per_user.groupby("variant"):
+            scores = score_variant(rows_of_variant, METRICS, None).per_user
+            scores["nonzero_dedup"] = codes[rows_of_variant["target"].to_numpy()] > 0
+            variants[name] = scores.set_index("user")
+        valid = {name: v.get("valid_metrics", {}).get("ndcg@10") for name, v in summary["variants"].items()}
+        rows[spec["method"]].append({"seed": spec["seed"], "variants": variants, "valid": valid})
+    return rows
+
+
+def seed_mean(records: list[dict], variant: str, metric: str) -> pd.Series:
+    """Per-user `metric` of `variant`, averaged over the seeds."""
+    return pd.concat([r["variants"][variant][metric] for r in records], axis=1).mean(axis=1)
+
+
+def _fixed(*values: float) -> list[str]:
+    return [f"{value:.4f}" for value in values]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("store", type=Path)
+    args = parser.parse_args()
+    rows = collect(args.store)
+    compared, pvalues, hits = [], [], []
+    for row, records in sorted(rows.items()):
+        nonzero = records[0]["variants"][DEFAULT_VARIANT]["nonzero_dedup"]
+        rules = [DEFAULT_VARIANT, ORDERED] if all(ORDERED in r["variants"] for r in records) else [DEFAULT_VARIANT]
+        for variant in rules:
+            label = f"{row} ({'last' if variant == DEFAULT_VARIANT else 'ordered'})" if len(rules) > 1 else row
+            hit = seed_mean(records, variant, "recall@10")
+            hits.append(
+                [label, len(records), f"{hit[nonzero].mean():.4f}", f"{hit[~nonzero].mean():.4f}", nonzero.sum()]
+            )
+        if len(rules) < 2:
+            continue
+        last, ordered = (seed_mean(records, v, "ndcg@10") for v in rules)
+        valid = [np.mean([r["valid"][v] for r in records if r["valid"].get(v) is not None]) for v in rules]
+        pvalues.append(paired_test(last.to_numpy(), ordered.loc[last.index].to_numpy(), "wilcoxon"))
+        compared.append(
+            [row, len(records), f"{valid[0]:.4f}", f"{valid[1]:.4f}", f"{last.mean():.4f}", f"{ordered.mean():.4f}"]
+        )
+    if compared:
+        for line, p in zip(compared, adjust(pvalues, "holm"), strict=True):
+            line.append(f"{p:.3g}")
+        headers = [
+            "row",
+            "seeds",
+            "valid N@10 last",
+            "valid N@10 ordered",
+            "test N@10 last",
+            "test N@10 ordered",
+            "p (Holm)",
+        ]
+        print(tabulate(compared, headers=headers, tablefmt="pipe", disable_numparse=True))
+        print("\nWilcoxon signed-rank on per-user test NDCG@10 averaged over seeds, Holm over the rows above.\n")
+    headers = ["row (rule)", "seeds", "HR@10, dedup code > 0", "HR@10, dedup code 0", "users with code > 0"]
+    print(tabulate(hits, headers=headers, tablefmt="pipe", disable_numparse=True))
+
+
+if __name__ == "__main__":
+    main()
