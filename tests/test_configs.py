@@ -23,7 +23,11 @@ def test_paper_presets_exist_for_each_method_paper():
     assert {"llada-rec-table3", "madrec-table1", "greed-table1"} <= names
 
 
-def test_the_reference_store_holds_exactly_the_default_files_trials():
-    """README: after copying it into results/ml100k, `make benchmark` trains nothing."""
+def test_the_reference_store_holds_the_default_files_trials_but_the_rows_changed_since():
+    """README: after copying it into results/ml100k, `make benchmark` trains only the rows whose
+    keys changed after the store was built (the diffusion rows, by `dedup: last` and MH-VQVAE's
+    MSE) and the row added since (sasrec-bce); pop, SASRec and TIGER are skipped."""
     stored = {p.name for p in (ROOT / "results" / "reference" / "ml100k-store" / "trials").iterdir() if p.is_dir()}
-    assert {spec.key for spec in expand(load_config(ROOT / "benchmark.yaml"))} == stored
+    specs = expand(load_config(ROOT / "benchmark.yaml"))
+    assert {s.key for s in specs if s.method_class in ("pop", "sasrec", "tiger")} <= stored
+    assert {s.method_class for s in specs if s.key not in stored} == {"llada-rec", "madrec", "greed", "sasrec-bce"}
