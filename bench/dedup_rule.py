@@ -8,8 +8,8 @@ the default) it prints, averaged over the seeds present:
   with another item), and on the rest, for each rule and for every other SID row (TIGER).
 
 The SIDs are those each trial trained on, refitted through the tokenizer cache (a cache hit on
-the machine that ran the trials). Usage: `python bench/dedup_rule.py results/dedup-rule`
-(configs/dedup-rule.yaml fills that store).
+the machine that ran the trials). Usage: `python bench/dedup_rule.py results/closer-to-papers`
+(configs/closer-to-papers.yaml fills that store).
 """
 
 from __future__ import annotations
