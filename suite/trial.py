@@ -34,6 +34,14 @@ def _recommend(method: Any, histories: list, targets: np.ndarray, k: int, option
         return method.recommend(histories, k, **options)
 
 
+def _logged_validation(run: TrainContext) -> dict[str, float] | None:
+    """The validation means logged at the best epoch (whose weights the method holds), if any."""
+    row = next((row for row in run.log if row["epoch"] == run.best_epoch), None)
+    if row is None:
+        return None
+    return {name.removeprefix("valid_"): value for name, value in row.items() if name.startswith("valid_")}
+
+
 def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict:
     """Train `spec`'s method, evaluate each variant on the test targets, write the store folder."""
     started = _now()
@@ -59,12 +67,18 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
     histories = data.test_histories(spec.dataset.history)
     targets = data.test_targets()
     valid_histories, valid_targets = data.valid_histories(spec.dataset.history), data.valid_targets()
+    best_epoch_scores = _logged_validation(run)
     frames, variants = [], {}
     for variant in spec.variants:
         options = dict(variant.overrides)
-        # every variant is scored on validation too, so that inference settings can be chosen there
-        valid = _recommend(method, valid_histories, valid_targets, min(max(spec.quick_ks), data.n_items), options)
-        valid_metrics = rank_metrics(valid.items, valid_targets, spec.quick_ks)
+        # every variant is scored on validation too, so that inference settings can be chosen there;
+        # the default decoding of the restored best epoch was scored in training already
+        valid_metrics = best_epoch_scores if not options and best_epoch_scores else None
+        if valid_metrics is None:
+            valid = _recommend(method, valid_histories, valid_targets, min(max(spec.quick_ks), data.n_items), options)
+            valid_metrics = {
+                name: float(np.mean(v)) for name, v in rank_metrics(valid.items, valid_targets, spec.quick_ks).items()
+            }
         clock = time.perf_counter()
         # a catalog smaller than N gives lists of the whole catalog, padded to N with "no item"
         top = _recommend(method, histories, targets, min(spec.list_length, data.n_items), options)
@@ -74,7 +88,7 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
         variants[variant.name] = {
             "overrides": variant.overrides,
             "metrics": {name: float(np.mean(values)) for name, values in metrics.items()},
-            "valid_metrics": {name: float(np.mean(values)) for name, values in valid_metrics.items()},
+            "valid_metrics": valid_metrics,
             "inference_seconds": seconds,
             "users_per_second": len(histories) / seconds if seconds > 0 else None,
             "nfe_per_user": top.nfe,

@@ -48,6 +48,21 @@ def test_same_seed_gives_identical_per_user_metrics(method, tmp_path):
     pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.parametrize("method", ["sasrec", "llada-rec"])
+def test_the_default_variants_validation_scores_are_a_fresh_decode_of_the_best_epoch(method, tmp_path, monkeypatch):
+    """The best epoch's logged validation scores stand for the default variant's: the same as
+    decoding the validation users again with the restored weights."""
+    import suite.trial
+
+    logged = run_trial(tiny_spec(method, seed=1), Store(tmp_path / "a"))
+    monkeypatch.setattr(suite.trial, "_logged_validation", lambda run: None)
+    decoded = run_trial(tiny_spec(method, seed=1), Store(tmp_path / "b"))
+    assert logged["variants"]["default"]["valid_metrics"]
+    assert logged["variants"]["default"]["valid_metrics"] == pytest.approx(
+        decoded["variants"]["default"]["valid_metrics"]
+    )
+
+
 def test_pop_ranks_by_training_counts(tmp_path):
     summary = run_trial(tiny_spec("pop"), Store(tmp_path))
     assert summary["n_parameters"] == 0
