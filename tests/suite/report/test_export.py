@@ -67,3 +67,26 @@ def test_a_long_row_still_makes_a_file_name():
     long, other = "m [" + "x=1," * 100 + "]", "m [" + "x=1," * 99 + "y=2]"
     assert len(file_stem(long)) == 100 and file_stem(long) != file_stem(other)
     assert file_stem("sasrec [lr=0.1]") == "sasrec_lr=0.1"
+
+
+@pytest.mark.slow
+def test_the_committed_ranked_list_store_exports_to_ranx_with_the_suites_ndcg_per_user(tmp_path, monkeypatch):
+    """results/reference/closer-to-papers holds trials with ranked lists: ranx scores its export as the suite does."""
+    from pathlib import Path
+
+    monkeypatch.setenv("NUMBA_DISABLE_JIT", "1")
+    ranx = pytest.importorskip("ranx")
+    root = Path(__file__).resolve().parents[3] / "results" / "reference" / "closer-to-papers"
+    store = Store(root)
+    assert main(["export", str(root), "--out", str(tmp_path / "export")]) == 0
+    qrels = ranx.Qrels.from_file(str(tmp_path / "export" / "ml-100k.qrels"), kind="trec")
+    ours = collect(store, ["ndcg@10"]).per_user.set_index(["row", "variant", "seed", "user"])["ndcg@10"]
+    runs = sorted((tmp_path / "export" / "runs" / "ml-100k").glob("*.run"))
+    assert len(runs) >= 4  # TIGER, MADRec and LLaDA-Rec (two dedup rules), SASRec-BCE at least
+    users = sorted(qrels.keys())
+    for path in runs:
+        row, seed, variant = path.stem.rsplit(".", 2)
+        run = ranx.Run.from_file(str(path), kind="trec")
+        theirs = ranx.evaluate(qrels, run, "ndcg@10", return_mean=False, make_comparable=True)
+        expected = ours.loc[(row, variant, int(seed.removeprefix("seed")))].loc[users].to_numpy()
+        assert theirs == pytest.approx(expected), path.name
