@@ -68,7 +68,9 @@ COMMON_INFERENCE: dict[str, Any] = {
     "constrained": True,
     "condition": 0,  # GREED's conditional mode: the true target's first n codes are given
     "condition_positions": [],  # ... or the codes at these positions (e.g. [0, 2])
-    # the dedup position after the codes (TIGER's order); `ordered` leaves it to the order rule
+    # the dedup position after the codes (TIGER's order); `ordered` leaves it to the order rule.
+    # Chosen on validation N@10, seed 0 (results/reference/closer-to-papers, bench/dedup_rule.py):
+    # LLaDA-Rec .0551 vs .0503, MADRec .0508 vs .0418 (one seed; see the README's caveat)
     "dedup": "last",
 }
 COMMON_CHOICES = {
