@@ -1,7 +1,11 @@
-"""A prefix trie over the catalog's semantic IDs, as dense tables for batched decoding.
+"""A prefix trie over the catalog's semantic IDs, as tables for batched decoding.
 
-Level j holds a table `[prefixes at depth j, codebook size j]`: the id of the prefix one code
-longer, or -1 where no item continues that way. After the last level a prefix id is an item.
+Level j maps (prefix at depth j, code) to the id of the prefix one code longer, or -1 where no
+item continues that way. After the last level a prefix id is an item. A level is a dense
+`int32` table `[prefixes at depth j, codebook size j]` while that table is small; past
+`DENSE_ENTRIES` entries it is the sorted keys `prefix * size + code` of the pairs that exist,
+searched in bulk, so memory grows with the catalog and not with prefixes x codebook (at 10^6
+items with a 256-code dedup level the dense table alone would take 1 GB).
 """
 
 from __future__ import annotations
@@ -9,18 +13,48 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+DENSE_ENTRIES = 1 << 24
+"""The largest dense level table (64 MiB of int32); larger levels are kept sparse."""
+
+
+class _Level:
+    """One level: child prefix ids of (prefix, code) pairs, dense or as sorted keys."""
+
+    def __init__(self, pairs: np.ndarray, n_prefixes: int, size: int, dense_entries: int):
+        self.size = size
+        child = np.arange(len(pairs))
+        if n_prefixes * size <= dense_entries:
+            table = np.full((n_prefixes, size), -1, dtype=np.int32)
+            table[pairs[:, 0], pairs[:, 1]] = child
+            self.table: torch.Tensor | None = torch.from_numpy(table)
+            self.keys = None
+        else:  # np.unique sorted the pairs, so their keys are sorted too
+            self.table = None
+            self.keys = torch.from_numpy(pairs[:, 0] * size + pairs[:, 1])
+
+    def to(self, device: torch.device) -> _Level:
+        self.table = None if self.table is None else self.table.to(device)
+        self.keys = None if self.keys is None else self.keys.to(device)
+        return self
+
+    def children(self, prefix: torch.Tensor) -> torch.Tensor:
+        """`[n, size]` child ids (int64) of valid prefixes `[n]` (>= 0)."""
+        if self.table is not None:
+            return self.table[prefix].long()
+        wanted = prefix[:, None] * self.size + torch.arange(self.size, device=prefix.device)
+        found = torch.searchsorted(self.keys, wanted).clamp(max=len(self.keys) - 1)
+        return torch.where(self.keys[found] == wanted, found, -1)
+
 
 class PrefixTrie:
-    def __init__(self, codes: np.ndarray, codebook_sizes: tuple[int, ...]):
+    def __init__(self, codes: np.ndarray, codebook_sizes: tuple[int, ...], dense_entries: int = DENSE_ENTRIES):
         codes = np.asarray(codes, dtype=np.int64)
         n_items, depth = codes.shape
         prefix = np.zeros(n_items, dtype=np.int64)
-        self.children: list[torch.Tensor] = []
+        self.levels: list[_Level] = []
         for j in range(depth):
             pairs, child = np.unique(np.stack([prefix, codes[:, j]], axis=1), axis=0, return_inverse=True)
-            table = np.full((prefix.max() + 1, codebook_sizes[j]), -1, dtype=np.int64)
-            table[pairs[:, 0], pairs[:, 1]] = np.arange(len(pairs))
-            self.children.append(torch.from_numpy(table))
+            self.levels.append(_Level(pairs, int(prefix.max()) + 1, codebook_sizes[j], dense_entries))
             prefix = child.reshape(-1)
         if len(np.unique(prefix)) != n_items:
             raise ValueError("semantic IDs are not unique: add the dedup position first")
@@ -30,7 +64,7 @@ class PrefixTrie:
         self.depth = depth
 
     def to(self, device: torch.device) -> PrefixTrie:
-        self.children = [table.to(device) for table in self.children]
+        self.levels = [level.to(device) for level in self.levels]
         self.leaf_item = self.leaf_item.to(device)
         return self
 
@@ -39,8 +73,7 @@ class PrefixTrie:
 
         An invalid prefix (-1) has no valid children.
         """
-        table = self.children[level]
-        children = table[prefix.clamp(min=0)]
+        children = self.levels[level].children(prefix.clamp(min=0))
         return children.masked_fill((prefix < 0)[:, None], -1)
 
     def items(self, codes: torch.Tensor) -> torch.Tensor:

@@ -31,6 +31,22 @@ def test_duplicate_sids_are_rejected():
         PrefixTrie(np.array([[0, 1], [0, 1]]), (2, 2))
 
 
+def test_sparse_levels_answer_as_the_dense_tables_do():
+    rng = np.random.default_rng(0)
+    sizes = (4, 5, 3, 6)
+    codes = np.unique(np.stack([rng.integers(0, size, 300) for size in sizes], axis=1), axis=0)
+    dense, sparse = PrefixTrie(codes, sizes), PrefixTrie(codes, sizes, dense_entries=0)
+    assert all(level.keys is not None for level in sparse.levels)
+    prefix = torch.zeros(1, dtype=torch.long)
+    for level in range(len(sizes)):
+        children = dense.next(prefix, level)
+        assert torch.equal(children, sparse.next(prefix, level)) and children.dtype == torch.long
+        prefix = torch.cat([children.flatten(), torch.tensor([-1])])  # every node of this depth, and an invalid one
+    probes = torch.from_numpy(np.stack([rng.integers(0, size, 200) for size in sizes], axis=1))
+    assert torch.equal(dense.items(probes), sparse.items(probes))
+    assert sparse.items(torch.from_numpy(codes)).tolist() == list(range(len(codes)))
+
+
 def test_vocabulary_offsets_and_spans():
     vocab = SidVocabulary((3, 4, 2), specials=("pad", "bos"))
     assert vocab.size == 2 + 9 and vocab["bos"] == 1
