@@ -7,6 +7,8 @@
   target is counted once, at a position with at least `window_overlap * history` items of
   context where the sequence is long enough. A window stands for `stride` prefixes
   (`history * (1 - window_overlap)`), so an epoch costs about 1/stride of a `prefixes` epoch.
+  With `window_shift: random` the boundaries move each epoch by a random shift per sequence,
+  so over the epochs an item is seen at other positions and with other contexts, as prefixes give.
 
 The loss is recbole's CE by default: cross-entropy over every row of the item embedding, the
 padding row included (it is never a target, and recommendations leave it out). `loss: bce` is
@@ -27,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from suite.catalog_topk import catalog_topk
 from suite.compat import recbole_sasrec
 from suite.context import TrainContext
 from suite.protocol import MethodBase, TopK
@@ -38,27 +41,33 @@ Regimen = tuple[Callable[[int], float], np.random.Generator | torch.Generator]
 """A training regimen: its epoch function and the generator that shuffles its epochs."""
 
 
-def training_windows(sequences: Sequence[np.ndarray], length: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+def training_windows(
+    sequences: Sequence[np.ndarray], length: int, stride: int, shifts: Sequence[int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Inputs `[W, length]` (item id + 1, 0 = padding, left-aligned) and next-item targets.
 
     A target is `IGNORE` where a position is padding or its item is counted by a later window.
+    A sequence's last window counts its last `shifts[i]` targets (1 to `stride`; `stride` where
+    `shifts` is None), each earlier window `stride` more, and the first window the rest.
     """
     inputs, targets = [], []
-    for seq in sequences:
+    for index, seq in enumerate(sequences):
         end = len(seq) - 1  # this window's inputs are seq[start:end], its targets seq[start+1:end+1]
+        count = stride if shifts is None else int(shifts[index])
         while end > 0:
             start = max(0, end - length)
             row_in = np.zeros(length, dtype=np.int64)
             row_out = np.full(length, IGNORE, dtype=np.int64)
             row_in[: end - start] = seq[start:end] + 1
             target_index = np.arange(start + 1, end + 1)
-            counted = target_index > end - stride if start > 0 else np.ones(end - start, dtype=bool)
+            counted = target_index > end - count if start > 0 else np.ones(end - start, dtype=bool)
             row_out[: end - start] = np.where(counted, seq[start + 1 : end + 1], IGNORE)
             inputs.append(row_in)
             targets.append(row_out)
             if start == 0:
                 break
-            end -= stride
+            end -= count
+            count = stride
     return np.stack(inputs), np.stack(targets)
 
 
@@ -145,15 +154,19 @@ class SASRec(MethodBase):
         "patience": 10,  # recbole's stopping_step
         "stopping": "recbole",  # recbole's early-stopping rule: 4-place scores, ties are gains
         "window_overlap": 0.5,
+        # fixed: the same windows every epoch; random: each epoch, each sequence's window
+        # boundaries move by a random shift, so an item meets other positions and contexts
+        "window_shift": "fixed",
         "grad_clip": 0.0,  # max global gradient norm; 0 = off, as recbole trains it
         "loss": "ce",  # recbole's full-catalog CE; bce: one sampled negative per position
     }
-    keyless_at_default = ("grad_clip", "loss")
+    keyless_at_default = ("grad_clip", "loss", "window_shift")
     choices = {
         "hidden_act": ("gelu", "relu", "swish", "tanh", "sigmoid"),
         "training": ("windows", "prefixes"),
         "stopping": STOPPING_RULES,
         "loss": ("ce", "bce"),
+        "window_shift": ("fixed", "random"),
     }
 
     @classmethod
@@ -197,11 +210,20 @@ class SASRec(MethodBase):
     def _window_epochs(self, run: TrainContext, optimizer: torch.optim.Optimizer) -> Regimen:
         """Each epoch, every window once, scored at the positions whose targets it counts."""
         stride = max(1, round(self.length * (1 - self.params["window_overlap"])))
-        inputs, targets = training_windows(run.data.train_sequences(), self.length, stride)
-        inputs, targets = torch.from_numpy(inputs), torch.from_numpy(targets)
+        sequences = run.data.train_sequences()
         generator = torch.Generator().manual_seed(run.seed)
 
+        def windows() -> tuple[torch.Tensor, torch.Tensor]:
+            shifts = None
+            if self.params["window_shift"] == "random":
+                shifts = torch.randint(1, stride + 1, (len(sequences),), generator=generator).tolist()
+            inputs, targets = training_windows(sequences, self.length, stride, shifts)
+            return torch.from_numpy(inputs), torch.from_numpy(targets)
+
+        fixed = windows() if self.params["window_shift"] == "fixed" else None
+
         def train_epoch(epoch: int) -> float:
+            inputs, targets = fixed if fixed is not None else windows()
             total, count = 0.0, 0
             for batch in torch.randperm(len(inputs), generator=generator).split(self.params["batch_size"]):
                 seq, tgt = inputs[batch].to(self.device), targets[batch].to(self.device)
@@ -232,10 +254,6 @@ class SASRec(MethodBase):
         bce = nn.functional.binary_cross_entropy_with_logits
         return bce(positive, torch.ones_like(positive)) + bce(negative, torch.zeros_like(negative))
 
-    def _logits(self, hidden: torch.Tensor) -> torch.Tensor:
-        """Scores of every real item (the padding row is left out)."""
-        return hidden @ self.model.item_embedding.weight[1:].T
-
     @torch.no_grad()
     def recommend(self, histories: Sequence[np.ndarray], k: int, **inference) -> TopK:
         self.model.eval()
@@ -243,9 +261,9 @@ class SASRec(MethodBase):
         for start in range(0, len(histories), 1024):
             seq, lengths = left_aligned(histories[start : start + 1024], self.length)
             hidden = self.model(seq.to(self.device), lengths.to(self.device))
-            top = torch.topk(self._logits(hidden), k, dim=-1)
-            items.append(top.indices.cpu().numpy())
-            scores.append(top.values.float().cpu().numpy())
+            values, indices = catalog_topk(hidden, self.model.item_embedding.weight[1:], k)  # padding left out
+            items.append(indices.cpu().numpy())
+            scores.append(values.float().cpu().numpy())
         return TopK(items=np.concatenate(items), scores=np.concatenate(scores), nfe=1.0)
 
 

@@ -35,6 +35,24 @@ def test_counted_targets_have_enough_context():
             assert positions.min() >= 8 - 4 - 1
 
 
+def test_shifted_windows_count_every_target_once_and_move_the_boundaries():
+    rng = np.random.default_rng(1)
+    sequences = [rng.integers(0, 50, size=n) for n in (2, 9, 23, 40)]
+    for shifts in ([1, 1, 1, 1], [4, 2, 3, 1], [4, 4, 4, 4]):
+        inputs, targets = training_windows(sequences, length=8, stride=4, shifts=shifts)
+        counted = np.sort(targets[targets != IGNORE])
+        assert counted.tolist() == sorted(np.concatenate([s[1:] for s in sequences]).tolist())
+    # shift = stride is the fixed windows
+    fixed = training_windows(sequences, length=8, stride=4)
+    same = training_windows(sequences, length=8, stride=4, shifts=[4] * 4)
+    assert all(np.array_equal(a, b) for a, b in zip(fixed, same, strict=True))
+    # 0..22 (22 targets): the last window counts targets 21 and 22 only, the one before 17..20
+    seq = np.arange(23)
+    inputs, targets = training_windows([seq], length=8, stride=4, shifts=[2])
+    assert [row[row != IGNORE].tolist() for row in targets[:2]] == [[21, 22], [17, 18, 19, 20]]
+    assert inputs[1][-1] == 20  # that window ends at item 19 (id + 1), whose next item is 20
+
+
 def test_left_aligned_batch():
     batch, lengths = left_aligned([np.array([4, 5, 6]), np.array([1])], length=2)
     assert batch.tolist() == [[6, 7], [2, 0]]
