@@ -15,10 +15,13 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from suite.data.interactions import Interactions, usable_time
 from suite.data.sources import Loader, register_loader, require_file
@@ -135,22 +138,43 @@ def _text(value: Any) -> str:
 def read_amazon(edition: str, files: list[Path]) -> Interactions:
     spec = EDITIONS[edition]
     reviews, meta = files
-    users, items, timestamps = [], [], []
+    # the file is read a line at a time, and each id is kept once: a review costs two int32
+    # codes and a float64, not two new strings (at 10^7 reviews, about 160 MB against 1.5 GB)
+    user_codes, item_codes, users, items = array("i"), array("i"), _Names(), _Names()
+    timestamps = array("d")
     for number, record in json_lines(reviews):
         time = _field(reviews, number, record, spec.time)
         if isinstance(time, bool) or not isinstance(time, (int, float)):
             raise DataError(f"{reviews}:{number}: field {spec.time!r}: {time!r} is not a number")
         time = usable_time(reviews, number, time)  # JSON readers accept NaN and Infinity
-        users.append(str(_field(reviews, number, record, spec.user)))
-        items.append(str(_field(reviews, number, record, spec.item)))
+        user_codes.append(users.code(str(_field(reviews, number, record, spec.user))))
+        item_codes.append(items.code(str(_field(reviews, number, record, spec.item))))
         timestamps.append(float(time))
-    if not users:
+    if not user_codes:
         raise DataError(f"{reviews}: no reviews")
-    reviewed = set(items)
+    reviewed = items.codes
     features: dict[str, dict[str, str]] = {feature: {} for _, feature in spec.meta_fields}
     for number, record in json_lines(meta):
         item = str(_field(meta, number, record, spec.item))
         if item in reviewed:
             for name, feature in spec.meta_fields:
                 features[feature][item] = _text(record.get(name))
-    return Interactions.from_rows(users, items, timestamps, features)
+    return Interactions(
+        users=users.array()[np.frombuffer(user_codes, dtype=np.int32)],
+        items=items.array()[np.frombuffer(item_codes, dtype=np.int32)],
+        timestamps=np.frombuffer(timestamps, dtype=np.float64).copy(),
+        item_features=features,
+    )
+
+
+class _Names:
+    """Distinct strings in order of first sight, each with its code."""
+
+    def __init__(self):
+        self.codes: dict[str, int] = {}
+
+    def code(self, name: str) -> int:
+        return self.codes.setdefault(name, len(self.codes))
+
+    def array(self) -> np.ndarray:
+        return np.asarray(list(self.codes), dtype=object)

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from suite.data.amazon import read_amazon
 from suite.data.prepare import prepare
 from suite.errors import DataError
 from suite.types import DatasetConfig
@@ -56,6 +57,13 @@ def test_2018_reviews_and_metadata(amazon2018):
     assert data.item_features["category"][0] == "Beauty, Lips"
     assert data.item_features["price"][0] == "$3.99"
     assert data.item_features["description"][0] == "Soft., Cheap."
+
+
+def test_the_reader_keeps_file_order_and_each_id_once(amazon2018):
+    raw = read_amazon("amazon-2018", [amazon2018 / "Beauty_5.json.gz", amazon2018 / "meta_Beauty.json.gz"])
+    assert raw.users.tolist() == [u for u, _, _ in PAIRS] and raw.items.tolist() == [i for _, i, _ in PAIRS]
+    assert raw.timestamps.tolist() == [float(t) for _, _, t in PAIRS]
+    assert raw.users[0] is raw.users[1] and raw.items[0] is raw.items[3]  # one string per distinct id
 
 
 def test_k_core_is_applied(amazon2018):
