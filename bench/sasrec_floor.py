@@ -79,10 +79,10 @@ def default_metrics(per_user: pd.DataFrame) -> pd.DataFrame:
     return score_variant(per_user[per_user["variant"] == DEFAULT_VARIANT], EVALUATION.metrics, None).per_user
 
 
-def run_seed(seed: int, threads: int, out: Path, suite_store: Path | None) -> None:
-    """Both sides at `seed`, each skipped when its per-user file is already under `out`."""
+def run_seed(seed: int, threads: int, out: Path, suite_store: Path | None, sides: tuple[str, ...]) -> None:
+    """The `sides` at `seed`, each skipped when its per-user file is already under `out`."""
     folder = out / f"seed{seed}"
-    if not (folder / FILES[RECBOLE]).is_file():
+    if RECBOLE in sides and not (folder / FILES[RECBOLE]).is_file():
         clock = time.perf_counter()
         with tempfile.TemporaryDirectory() as workdir:
             theirs = recbole_pipeline(SASRec.defaults["epochs"], seed, Path(workdir), SASRec.defaults["patience"], KS)
@@ -91,7 +91,7 @@ def run_seed(seed: int, threads: int, out: Path, suite_store: Path | None) -> No
         write_json(folder / "recbole.json", {"epochs": theirs["epochs"], "seconds": seconds, "test_ndcg@10": own})
         write_frame(folder / FILES[RECBOLE], theirs["per_user"])
         print(f"seed {seed}: recbole {theirs['epochs']} epochs, test NDCG@10 {own:.4f} (by the suite: {mine:.4f})")
-    if not (folder / FILES[SUITE]).is_file():
+    if SUITE in sides and not (folder / FILES[SUITE]).is_file():
         per_user, summary = suite_from_store(suite_store, seed) if suite_store else suite_trained(seed, threads)
         source = str(suite_store or "trained here")
         write_json(
@@ -144,10 +144,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("results/sasrec-floor"))
     parser.add_argument("--suite-store", type=Path, help="read the suite's trials from this results folder")
+    parser.add_argument("--only", choices=("recbole", "suite"), help="run one side only")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     for seed in args.seed or []:
-        run_seed(seed, args.threads, args.out, args.suite_store)
+        sides = {"recbole": (RECBOLE,), "suite": (SUITE,), None: (RECBOLE, SUITE)}[args.only]
+        run_seed(seed, args.threads, args.out, args.suite_store, sides)
     report(args.out)
 
 
