@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CONFIG ?= benchmark.yaml
 
-.PHONY: benchmark test test-fast lint format bench bench-floor bench-decoding install clean
+.PHONY: benchmark test test-fast lint format bench bench-floor bench-decoding bench-scale install clean
 
 benchmark: $(STAMP)
 	$(PY) -m suite run $(CONFIG)
@@ -52,6 +52,11 @@ bench-floor: $(STAMP)
 # against unconstrained decoding and the catalog scan it replaced (a few minutes).
 bench-decoding: $(STAMP)
 	$(PY) bench/decoding_scale.py
+
+# Every stage of a trial on synthetic catalogs of 10^4, 10^5 and 10^6 items: seconds, peak memory
+# and the exponent of their growth (SCALE_ARGS, e.g. --sizes 10000 100000; see bench/scale.py).
+bench-scale: $(STAMP)
+	$(PY) bench/scale.py $(SCALE_ARGS)
 
 install: $(STAMP)
 

@@ -76,6 +76,13 @@ class ValidCodeIndex:
             self.tables[(bits, position)] = table
         return table
 
+    def build_all(self) -> int:
+        """Builds every table any order can ask for (each set of fixed positions, each free
+        position) instead of on first use; returns their total entries."""
+        m = len(self.radix)
+        tables = [self._table(bits, j) for bits in range(2**m - 1) for j in range(m) if not bits >> j & 1]
+        return sum(len(table) for table in tables)
+
     def valid(self, codes: torch.Tensor, position: torch.Tensor, size: int) -> torch.Tensor:
         """`[n, size]`: as `scan_valid_tokens(codes, catalog, position, size)`, without the scan."""
         if not self.fits:

@@ -57,3 +57,13 @@ def test_a_code_space_too_large_for_one_key_falls_back_to_the_scan():
     assert not index.fits
     codes, position = torch.tensor([[1, -1, -1]]), torch.tensor([2])
     assert index.valid(codes, position, 6).nonzero().tolist() == [[0, 3]]
+
+
+def test_building_every_table_ahead_gives_the_same_answers():
+    generator = torch.Generator().manual_seed(3)
+    catalog = random_catalog(generator, 300, (6, 5, 4))
+    ahead, lazy = ValidCodeIndex(catalog), ValidCodeIndex(catalog)
+    entries = ahead.build_all()
+    assert len(ahead.tables) == 3 * 2**2 and entries == sum(len(t) for t in ahead.tables.values())  # m * 2^(m-1)
+    codes, position = random_queries(generator, catalog, 200, 0.4)
+    assert torch.equal(ahead.valid(codes, position, 6), lazy.valid(codes, position, 6))

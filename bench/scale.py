@@ -1,0 +1,297 @@
+"""`make bench-scale`: each stage of a trial timed on synthetic catalogs of growing size, with
+its peak memory and the exponent of its growth.
+
+Catalogs of 10^4, 10^5 and 10^6 items (`--sizes`), each with users by the ten thousand: every
+item is interacted with at least once, the rest drawn with power-law popularity (Zipf, s = 1),
+sequence lengths log-normal (median 20, 5 to 500). The data is written as a RecBole atomic
+file, so loading goes through the suite's own reader. Each (stage, size) runs in a process of
+its own, whose peak resident memory is the stage's (the imports, about 0.4 GB, included):
+
+- `load+split`: read the `.inter` file, split leave-one-out;
+- `cooccurrence`: the PPMI + SVD item vectors the default SIDs are fitted on;
+- `rq-kmeans`, `mh-vqvae`, `rq-vae`: each tokenizer's fit on 64-dim stand-in item vectors
+  (the text model is not the subject here: embedding is linear in the catalog, 1 forward pass
+  an item), at their default sizes with training cut to `--tokenizer-epochs`;
+- `index`: the SID structures a decoder builds (TIGER's prefix trie, the diffusion decoder's
+  valid-code index);
+- `train:<method>` and `decode:<method>`: one training epoch of each method at a small fixed
+  size on `--train-users` users' sequences over the full catalog, as training seconds per 1,000
+  users (an epoch is linear in the users), and decoding users/s on 256 of them;
+- `store`: bytes per trial of the per-user parquet with ranked lists (100 items), per user.
+
+The last table is each stage's fitted exponent b of cost ~ items^b (least squares in log-log
+over the sizes that finished). A stage past `--stage-timeout` seconds is reported as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tabulate import tabulate
+
+MEDIAN_LENGTH, MIN_LENGTH, MAX_LENGTH = 20, 5, 500
+TOKENIZERS = ("rq-kmeans", "mh-vqvae", "rq-vae")
+METHODS = ("sasrec", "tiger", "llada-rec", "madrec", "greed")
+SMALL = {"hidden_size": 32, "inner_size": 64, "d_model": 32, "d_ff": 64}
+"""Model widths for the training stage: small and equal, as the cost per user is the subject."""
+FIELDS = {"decode": "users/s", "train": "per 1k users s", "store": "bytes/user"}
+"""The cost each kind of stage reports (the others: seconds)."""
+
+
+def users_for(items: int) -> int:
+    return max(10_000, items // 10)
+
+
+def synthetic_log(items: int, users: int, seed: int = 0) -> pd.DataFrame:
+    """user, item, timestamp rows: every item once, the rest by power-law popularity."""
+    rng = np.random.default_rng(seed)
+    lengths = np.clip(rng.lognormal(np.log(MEDIAN_LENGTH), 0.9, users).astype(int), MIN_LENGTH, MAX_LENGTH)
+    popularity = 1.0 / np.arange(1, items + 1)
+    drawn = rng.choice(items, size=max(0, lengths.sum() - items), p=popularity / popularity.sum())
+    item = rng.permutation(np.concatenate([np.arange(items), drawn]))
+    user = np.repeat(np.arange(users), lengths)[: len(item)]
+    if len(user) < len(item):  # fewer drawn than the items: the extra items go to random users
+        user = np.concatenate([user, rng.integers(0, users, len(item) - len(user))])
+    return pd.DataFrame({"user_id:token": user, "item_id:token": item, "timestamp:float": np.arange(len(item))})
+
+
+def write_atomic_file(frame: pd.DataFrame, folder: Path, name: str) -> Path:
+    path = folder / f"{name}.inter"
+    frame.to_csv(path, sep="\t", index=False)
+    return path
+
+
+def _prepared(folder: Path):
+    import pickle
+
+    return pickle.loads((folder / "prepared.pkl").read_bytes())
+
+
+def _vectors(n_items: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((n_items, 64)).astype(np.float32)
+
+
+def stage_load(folder: Path, args) -> dict:
+    import pickle
+
+    from suite.data.atomic import read_atomic_dataset
+    from suite.data.prepare import split_sequences
+
+    data = split_sequences(read_atomic_dataset([folder / "scale.inter"]), min_items=MIN_LENGTH, max_users=None)
+    (folder / "prepared.pkl").write_bytes(pickle.dumps(data))
+    return {"items": data.n_items, "users": data.n_users}
+
+
+def stage_cooccurrence(folder: Path, args) -> dict:
+    from suite.cooccurrence import cooccurrence_counts, factorize, positive_pmi
+
+    data = _prepared(folder)
+    factorize(positive_pmi(cooccurrence_counts(data.train_sequences(), data.n_items, 5)), 64)
+    return {}
+
+
+def stage_tokenizer(name: str):
+    def run(folder: Path, args) -> dict:
+        from suite.tokenizers.base import complete_tokenizer
+        from suite.tokenizers.fitting import fit_semantic_ids
+
+        config = complete_tokenizer({"name": name})
+        for key in ("epochs", "iterations"):
+            if key in config:
+                config[key] = min(config[key], args.tokenizer_epochs)
+        ids, _ = fit_semantic_ids(_vectors(_prepared(folder).n_items), config, 0)
+        np.save(folder / f"codes-{name}.npy", ids.codes)
+        return {"levels": ids.codes.shape[1]}
+
+    return run
+
+
+def stage_index(folder: Path, args) -> dict:
+    import torch
+
+    from suite.semantic_ids.trie import PrefixTrie
+    from suite.semantic_ids.valid_codes import ValidCodeIndex
+
+    codes = np.load(folder / "codes-rq-kmeans.npy")
+    PrefixTrie(codes, tuple(int(c) for c in codes.max(axis=0) + 1))
+    return {"index entries": ValidCodeIndex(torch.from_numpy(codes)).build_all()}
+
+
+def _timed_context():
+    """A TrainContext that counts the seconds spent outside training (SIDs, validation)."""
+    from suite.context import TrainContext
+
+    class Context(TrainContext):
+        excluded = 0.0
+
+        def semantic_ids(self, *args, **kwargs):
+            clock = time.perf_counter()
+            try:
+                return super().semantic_ids(*args, **kwargs)
+            finally:
+                self.excluded += time.perf_counter() - clock
+
+        def validate(self, method):
+            clock = time.perf_counter()
+            try:
+                return super().validate(method)
+            finally:
+                self.excluded += time.perf_counter() - clock
+
+    return Context
+
+
+def stage_method(name: str, decode: bool):
+    def run(folder: Path, args) -> dict:
+        import torch
+
+        from suite.registry import get_method
+
+        data = _prepared(folder)
+        sample = np.random.default_rng(0).choice(data.n_users, min(args.train_users, data.n_users), replace=False)
+        data = type(data)(
+            name=data.name,
+            item_tokens=data.item_tokens,
+            user_tokens=data.user_tokens[sample],
+            sequences=[data.sequences[u] for u in sample],
+        )
+        cls = get_method(name)
+        params = {**cls.defaults, **cls.inference_defaults}
+        params.update({key: value for key, value in SMALL.items() if key in params})
+        params.update({key: 1 for key in ("epochs", "patience") if key in params})
+        if name == "sasrec":
+            params.update(training="windows", batch_size=128)
+        if "tokenizer" in params:  # the codes' content does not change the cost: random codes, no fit
+            params["tokenizer"] = {"name": "random"}
+        method = cls(params)
+        context = _timed_context()(data=data, params=params, seed=0, device=torch.device("cpu"), history=50)
+        clock = time.perf_counter()
+        method.fit(context)
+        train = time.perf_counter() - clock - context.excluded
+        result = {"per 1k users s": 1000 * train / len(sample)}
+        if decode:
+            histories = data.test_histories(50)[:256]
+            clock = time.perf_counter()
+            with torch.no_grad():
+                method.recommend(histories, 10)
+            result = {"users/s": len(histories) / (time.perf_counter() - clock)}
+        return result
+
+    return run
+
+
+def stage_store(folder: Path, args) -> dict:
+    from suite.store import write_frame
+
+    data = _prepared(folder)
+    rng = np.random.default_rng(0)
+    users = min(data.n_users, 10_000)
+    lists = rng.integers(0, data.n_items, (users, 100))
+    frame = pd.DataFrame(
+        {
+            "user": np.arange(users),
+            "variant": "default",
+            "target": rng.integers(0, data.n_items, users),
+            "rank": rng.integers(0, 101, users),
+            "items": list(lists),
+        }
+    )
+    path = folder / "per_user.parquet"
+    write_frame(path, frame)
+    return {"bytes/user": path.stat().st_size / users}
+
+
+STAGES = {
+    "load+split": stage_load,
+    "cooccurrence": stage_cooccurrence,
+    **{name: stage_tokenizer(name) for name in TOKENIZERS},
+    "index": stage_index,
+    **{f"train:{name}": stage_method(name, decode=False) for name in METHODS},
+    **{f"decode:{name}": stage_method(name, decode=True) for name in METHODS},
+    "store": stage_store,
+}
+
+
+def _child(stage: str, folder: Path, args, queue) -> None:
+    import torch
+
+    torch.set_num_threads(args.threads)
+    clock = time.perf_counter()
+    try:
+        extra = STAGES[stage](folder, args)
+        status = "ok"
+    except MemoryError:
+        extra, status = {}, "out of memory"
+    seconds = time.perf_counter() - clock
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux, so GiB
+    queue.put({"status": status, "seconds": seconds, "peak GiB": peak, **extra})
+
+
+def run_stage(stage: str, folder: Path, args) -> dict:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(stage, folder, args, queue))
+    process.start()
+    process.join(args.stage_timeout)
+    if process.is_alive():
+        process.kill()
+        process.join()
+        return {"status": f"over {args.stage_timeout} s"}
+    if process.exitcode != 0 or queue.empty():
+        return {"status": "killed (out of memory?)" if process.exitcode == -9 else f"failed ({process.exitcode})"}
+    return queue.get()
+
+
+def growth(records: list[dict], stage: str, field: str) -> str:
+    points = [
+        (r["items"], r[field]) for r in records if r["stage"] == stage and r.get("status") == "ok" and r.get(field)
+    ]
+    if len(points) < 2:
+        return ""
+    x, y = np.log([p[0] for p in points]), np.log([p[1] for p in points])
+    return f"{np.polyfit(x, y, 1)[0]:.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=list(STAGES))
+    parser.add_argument("--train-users", type=int, default=1000)
+    parser.add_argument("--tokenizer-epochs", type=int, default=2)
+    parser.add_argument("--stage-timeout", type=float, default=900)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    records = []
+    for items in args.sizes:
+        with tempfile.TemporaryDirectory() as name:
+            folder = Path(name)
+            write_atomic_file(synthetic_log(items, users_for(items)), folder, "scale")
+            stages = ["load+split", *[s for s in args.stages if s != "load+split"]]
+            for stage in stages:
+                if stage == "index" and "rq-kmeans" not in stages:
+                    continue
+                result = run_stage(stage, folder, args)
+                records.append({"stage": stage, "items": items, "users": users_for(items), **result})
+                print(f"{stage} at {items} items: {result}", flush=True)
+                if stage == "load+split" and result["status"] != "ok":
+                    break
+    frame = pd.DataFrame(records)
+    print(tabulate(frame.fillna(""), headers="keys", showindex=False, floatfmt=".3g"))
+    rows = []
+    for stage in dict.fromkeys(frame["stage"]):
+        field = (
+            "users/s" if stage.startswith("decode:") else "per 1k users s" if stage.startswith("train:") else "seconds"
+        )
+        rows.append([stage, field, growth(records, stage, field), growth(records, stage, "peak GiB")])
+    print(tabulate(rows, headers=["stage", "cost", "exponent in items", "peak memory exponent"]))
+
+
+if __name__ == "__main__":
+    main()
