@@ -14,9 +14,9 @@ its own, whose peak resident memory is the stage's (the imports, about 0.4 GB, i
   an item), at their default sizes with training cut to `--tokenizer-epochs`;
 - `index`: the SID structures a decoder builds (TIGER's prefix trie, the diffusion decoder's
   valid-code index);
-- `train:<method>` and `decode:<method>`: one training epoch of each method at a small fixed
-  size on `--train-users` users' sequences over the full catalog, as training seconds per 1,000
-  users (an epoch is linear in the users), and decoding users/s on 256 of them;
+- `method:<name>`: one training epoch of each method at a small fixed size on `--train-users`
+  users' sequences over the full catalog, as training seconds per 1,000 users (an epoch is
+  linear in the users), then decoding users/s on 256 of them with the model it trained;
 - `store`: bytes per trial of the per-user parquet with ranked lists (100 items), per user.
 
 The last table is each stage's fitted exponent b of cost ~ items^b (least squares in log-log
@@ -41,8 +41,8 @@ TOKENIZERS = ("rq-kmeans", "mh-vqvae", "rq-vae")
 METHODS = ("sasrec", "tiger", "llada-rec", "madrec", "greed")
 SMALL = {"hidden_size": 32, "inner_size": 64, "d_model": 32, "d_ff": 64}
 """Model widths for the training stage: small and equal, as the cost per user is the subject."""
-FIELDS = {"decode": "users/s", "train": "per 1k users s", "store": "bytes/user"}
-"""The cost each kind of stage reports (the others: seconds)."""
+COSTS = ("seconds", "per 1k users s", "users/s", "bytes/user")
+"""The costs a stage can report; each one it reports gets a growth exponent."""
 
 
 def users_for(items: int) -> int:
@@ -148,7 +148,7 @@ def _timed_context():
     return Context
 
 
-def stage_method(name: str, decode: bool):
+def stage_method(name: str):
     def run(folder: Path, args) -> dict:
         import torch
 
@@ -175,14 +175,11 @@ def stage_method(name: str, decode: bool):
         clock = time.perf_counter()
         method.fit(context)
         train = time.perf_counter() - clock - context.excluded
-        result = {"per 1k users s": 1000 * train / len(sample)}
-        if decode:
-            histories = data.test_histories(50)[:256]
-            clock = time.perf_counter()
-            with torch.no_grad():
-                method.recommend(histories, 10)
-            result = {"users/s": len(histories) / (time.perf_counter() - clock)}
-        return result
+        histories = data.test_histories(50)[:256]
+        clock = time.perf_counter()
+        with torch.no_grad():
+            method.recommend(histories, 10)
+        return {"per 1k users s": 1000 * train / len(sample), "users/s": len(histories) / (time.perf_counter() - clock)}
 
     return run
 
@@ -213,8 +210,7 @@ STAGES = {
     "cooccurrence": stage_cooccurrence,
     **{name: stage_tokenizer(name) for name in TOKENIZERS},
     "index": stage_index,
-    **{f"train:{name}": stage_method(name, decode=False) for name in METHODS},
-    **{f"decode:{name}": stage_method(name, decode=True) for name in METHODS},
+    **{f"method:{name}": stage_method(name) for name in METHODS},
     "store": stage_store,
 }
 
@@ -286,10 +282,10 @@ def main() -> None:
     print(tabulate(frame.fillna(""), headers="keys", showindex=False, floatfmt=".3g"))
     rows = []
     for stage in dict.fromkeys(frame["stage"]):
-        field = (
-            "users/s" if stage.startswith("decode:") else "per 1k users s" if stage.startswith("train:") else "seconds"
-        )
-        rows.append([stage, field, growth(records, stage, field), growth(records, stage, "peak GiB")])
+        peak = growth(records, stage, "peak GiB")
+        for cost in COSTS:
+            if any(cost in r for r in records if r["stage"] == stage):
+                rows.append([stage, cost, growth(records, stage, cost), peak])
     print(tabulate(rows, headers=["stage", "cost", "exponent in items", "peak memory exponent"]))
 
 
