@@ -17,11 +17,11 @@ from suite.errors import SuiteError
 from suite.store import LEADERBOARD, Store
 
 
-def _load(path: str, experiment: str | None, overrides: list[str] | None = None):
+def _load(path: str, experiment: str | None, overrides: list[str] | None = None, take_tuned: bool = True):
     from suite.config import load_config
     from suite.matrix import expand
 
-    config = load_config(path, overrides or ())
+    config = load_config(path, overrides or (), take_tuned)
     if experiment:
         from suite.config import check_name
 
@@ -82,6 +82,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"failed trials (see {root}/trials/<key>/error.txt): {', '.join(outcome.failed)}", file=sys.stderr)
         return 1
     return 1 if outcome.interrupted else 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from suite.tuning import TUNED_FILE, run_tuning
+
+    config, _ = _load(args.config, args.experiment, args.overrides, take_tuned=False)
+    root = Path(config.results_dir) / config.experiment
+    chosen = run_tuning(config, root, args.rows)
+    for name, params in chosen.items():
+        print(f"{name}: {params}")
+    print(f"chosen parameters in {root / TUNED_FILE}; every configuration in {root / 'tuning'}")
+    return 0
 
 
 def cmd_tokenizers(args: argparse.Namespace) -> int:
@@ -163,6 +175,14 @@ def parser() -> argparse.ArgumentParser:
     )
     _add_overrides(run)
     run.set_defaults(handler=cmd_run)
+    tune = commands.add_parser(
+        "tune", help="search each method's search: space on validation, one budget for all (tuning:)"
+    )
+    tune.add_argument("config")
+    tune.add_argument("--experiment", help="results folder name (default: the YAML's experiment)")
+    tune.add_argument("--row", action="append", dest="rows", metavar="ROW", help="tune only this methods: entry")
+    _add_overrides(tune)
+    tune.set_defaults(handler=cmd_tune)
     validate = commands.add_parser("validate", help="check a benchmark YAML and count its trials")
     validate.add_argument("config")
     _add_overrides(validate)

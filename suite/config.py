@@ -6,6 +6,7 @@ Every problem is reported as one `ConfigError` naming the file and the key path,
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -20,20 +21,25 @@ from suite.errors import ConfigError
 from suite.metrics import RANKS, parse_metric
 from suite.registry import Registry, corrections, loaders, tests, tokenizers
 from suite.registry import methods as method_registry
+from suite.search_space import KINDS, split_name
 from suite.tokenizers.base import complete_tokenizer, tokenizer_label
 from suite.types import (
     DEFAULT_ENCODER,
     DEVICES,
     FULL_MODEL,
+    SCHEDULERS,
+    SEARCHES,
     TEXT_INPUT,
     TOKENIZER_INPUTS,
     AblationConfig,
     BenchmarkConfig,
     DatasetConfig,
+    Domain,
     EvaluationConfig,
     MethodConfig,
     Resources,
     TrackingConfig,
+    TuningConfig,
 )
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -171,11 +177,14 @@ TOP_LEVEL = (
     "tokenizers",
     "ablations",
     "tracking",
+    "tuning",
+    "tuned",
 )
 ABLATION_KEYS = ("method", "vary", "rows")
 DATASET_KEYS = ("loader", "path", "category", "k_core", "history", "min_items", "max_users", "encoder")
 EVALUATION_KEYS = ("ks", "metrics", "select_metric", "test", "correction", "alpha", "baseline", "list_length", "ci")
-RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources", "label")
+RESERVED_METHOD_KEYS = ("method", "grid", "variants", "resources", "label", "search")
+TUNING_KEYS = tuple(TuningConfig.__dataclass_fields__)
 
 
 def check_name(value: str, source: str) -> str:
@@ -201,9 +210,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def load_config(path: str | Path, overrides: Sequence[str] = ()) -> BenchmarkConfig:
+def load_config(path: str | Path, overrides: Sequence[str] = (), take_tuned: bool = True) -> BenchmarkConfig:
     """Read and validate a benchmark YAML file (safe_load only), after the `--set KEY.PATH=VALUE`
-    `overrides` (each VALUE read as YAML) replace what the file says."""
+    `overrides` (each VALUE read as YAML) replace what the file says. `take_tuned` False leaves
+    its `tuned:` file unread (`suite tune`, which writes it)."""
     path = Path(path).expanduser()
     source = path.name
     try:
@@ -225,7 +235,7 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> BenchmarkCon
         raise ConfigError(source, "", "the file is empty")
     for override in overrides:
         raw = apply_override(raw, override, source)
-    return parse_config(raw, source=source, default_experiment=path.stem)
+    return parse_config(raw, source=source, default_experiment=path.stem, take_tuned=take_tuned)
 
 
 def apply_override(raw: Any, override: str, source: str) -> dict:
@@ -256,8 +266,10 @@ def apply_override(raw: Any, override: str, source: str) -> dict:
     return raw
 
 
-def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -> BenchmarkConfig:
-    """Validate an already-parsed YAML document."""
+def parse_config(
+    raw: Any, source: str, default_experiment: str = "benchmark", take_tuned: bool = True
+) -> BenchmarkConfig:
+    """Validate an already-parsed YAML document (and the `tuned:` file it names, if `take_tuned`)."""
     read = _Reader(source)
     top = read.mapping(raw, "", TOP_LEVEL)
     experiment = read.name(top.get("experiment", default_experiment), "experiment")
@@ -271,7 +283,9 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
     max_failures = read.integer(top.get("max_failures", 0), "max_failures", minimum=0)
     evaluation = _parse_evaluation(read, top.get("evaluation"))
     datasets = _parse_datasets(read, top.get("datasets"))
-    methods = _parse_methods(read, top.get("methods"))
+    tuned_path = top.get("tuned")
+    tuned = _read_tuned(read, tuned_path) if tuned_path is not None and take_tuned else None
+    methods = _parse_methods(read, top.get("methods"), tuned)
     for baseline in evaluation.baselines:
         if baseline not in methods:
             raise read.fail("evaluation.baseline", f"{baseline!r} is not an entry of methods: ({', '.join(methods)})")
@@ -281,6 +295,7 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
     }
     ablations = _parse_ablations(read, top.get("ablations"), methods)
     tracking = _parse_tracking(read, top.get("tracking"))
+    tuning = _parse_tuning(read, top.get("tuning"), datasets) if "tuning" in top else None
     return BenchmarkConfig(
         source=source,
         experiment=experiment,
@@ -295,7 +310,67 @@ def parse_config(raw: Any, source: str, default_experiment: str = "benchmark") -
         tokenizers=tokenizers,
         ablations=ablations,
         tracking=tracking,
+        tuning=tuning,
+        tuned=None if tuned_path is None else os.path.expanduser(tuned_path),
     )
+
+
+def _parse_tuning(read: _Reader, value: Any, datasets: Mapping[str, DatasetConfig]) -> TuningConfig:
+    raw = read.mapping(value, "tuning", TUNING_KEYS)
+    base = TuningConfig()
+
+    def count(name: str, minimum: int) -> int:
+        return read.integer(raw.get(name, getattr(base, name)), _join("tuning", name), minimum=minimum)
+
+    dataset = raw.get("dataset")
+    if dataset is not None:
+        dataset = read.string(dataset, "tuning.dataset")
+        if dataset not in datasets:
+            raise read.fail("tuning.dataset", f"{dataset!r} is not an entry of datasets: ({', '.join(datasets)})")
+    return TuningConfig(
+        samples=count("samples", 1),
+        max_epochs=count("max_epochs", 1),
+        search=read.string(raw.get("search", base.search), "tuning.search", SEARCHES),
+        scheduler=read.string(raw.get("scheduler", base.scheduler), "tuning.scheduler", SCHEDULERS),
+        grace_period=count("grace_period", 1),
+        reduction_factor=count("reduction_factor", 2),
+        seed=read.integer(raw.get("seed", base.seed), "tuning.seed", minimum=0, maximum=MAX_SEED),
+        dataset=dataset or next(iter(datasets)),
+        concurrent=count("concurrent", 0),
+    )
+
+
+def _read_tuned(read: _Reader, value: Any) -> dict[str, Any]:
+    """The `tuned:` file (what `suite tune` wrote): `{samples, methods: {entry: {param: value}}}`."""
+    path = Path(os.path.expanduser(read.string(value, "tuned")))
+    where = f"tuned: {path}"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise read.fail("tuned", f"{path}: no such file; `suite tune` (make tune) writes it") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise read.fail("tuned", f"{path}: not a tuned-parameters file ({type(error).__name__})") from None
+    tuned = read.mapping(raw, where, ("tuning", "methods"))
+    samples = read.mapping(tuned.get("tuning"), f"{where}: tuning").get("samples", 0)
+    read.integer(samples, f"{where}: tuning.samples", minimum=0)
+    methods = read.mapping(tuned.get("methods"), f"{where}: methods")
+    for name, params in methods.items():
+        read.mapping(params, f"{where}: methods.{name}")
+    return {"samples": samples, "methods": methods, "where": where}
+
+
+def _tuned_params(
+    read: _Reader, schema: _ParamSchema, key: str, given: Mapping[str, Any], tuned: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The parameters `tuned` chose for one entry, validated; an entry that also sets one is an error."""
+    params = {}
+    for param, value in tuned.items():
+        if param in given and param != "tokenizer":
+            raise read.fail(_join(key, param), "is also chosen by the tuned: file; set it in one place")
+        if param == "tokenizer":
+            value = {**given.get("tokenizer", {}), **read.mapping(value, _join(key, param))}
+        params[param] = schema.value(param, value, _join(key, param))
+    return params
 
 
 def _parse_evaluation(read: _Reader, value: Any) -> EvaluationConfig:
@@ -417,7 +492,7 @@ def _parse_datasets(read: _Reader, value: Any) -> dict[str, DatasetConfig]:
     return datasets
 
 
-def _parse_methods(read: _Reader, value: Any) -> dict[str, MethodConfig]:
+def _parse_methods(read: _Reader, value: Any, tuned: Mapping[str, Any] | None = None) -> dict[str, MethodConfig]:
     methods = {}
     for name, key, entry in read.entries(value, "methods"):
         spec = dict(read.mapping(entry, key))
@@ -425,19 +500,37 @@ def _parse_methods(read: _Reader, value: Any) -> dict[str, MethodConfig]:
         cls = read.registered(method_registry, method_name, _join(key, "method") if method_name != name else key)
         grid_raw = read.mapping(spec.pop("grid", None), _join(key, "grid"))
         variants_raw = read.mapping(spec.pop("variants", None), _join(key, "variants"))
+        search_raw = read.mapping(spec.pop("search", None), _join(key, "search"))
+        if search_raw and grid_raw:
+            raise read.fail(key, "grid: and search: both choose parameters on validation; give one of them")
         resources_raw = spec.pop("resources", None)
         label = _label(read, spec.pop("label", None), _join(key, "label"))
         resources = (
             None if resources_raw is None else read.resources(resources_raw, _join(key, "resources"), Resources())
         )
         schema = _ParamSchema(read, cls, key)
+        chosen = (tuned or {}).get("methods", {}).get(name)
         params = {p: schema.value(p, v, _join(key, p)) for p, v in spec.items()}
+        if chosen is not None:
+            params.update(_tuned_params(read, schema, key, spec, chosen))
         grid = {p: schema.axis(p, v, _join(_join(key, "grid"), p), inference=False) for p, v in grid_raw.items()}
         variants = {
             p: schema.axis(p, v, _join(_join(key, "variants"), p), inference=True) for p, v in variants_raw.items()
         }
+        search = {
+            p: schema.domain(p, v, _join(_join(key, "search"), p), params.get("tokenizer"))
+            for p, v in search_raw.items()
+        }
         methods[name] = MethodConfig(
-            name=name, method=method_name, params=params, grid=grid, variants=variants, resources=resources, label=label
+            name=name,
+            method=method_name,
+            params=params,
+            grid=grid,
+            variants=variants,
+            resources=resources,
+            label=label,
+            search=search,
+            tuned_samples=tuned["samples"] if chosen is not None else 0,
         )
     _unique_labels(read, "methods", {name: entry.label or name for name, entry in methods.items()})
     return methods
@@ -546,6 +639,50 @@ class _ParamSchema:
             options = ", ".join(map(str, self.choices[param]))
             raise self.read.fail(key, f"unknown value {value!r} (choose from: {options})")
         return value
+
+    def domain(self, name: str, raw: Any, key: str, tokenizer: Mapping[str, Any] | None) -> Domain:
+        """One `search:` entry, `{loguniform: [0.0001, 0.01]}`: a training parameter (or a key of
+        the tokenizer, `tokenizer.input`) and a domain whose values that parameter accepts."""
+        param, inner = split_name(name)
+        default = self.known(param, key)
+        if param in self.inference:
+            raise self.read.fail(key, "only changes inference: compare its values with variants:, on validation")
+        spec = self.read.mapping(raw, key, KINDS)
+        if len(spec) != 1:
+            raise self.read.fail(key, f"expected one of {', '.join(KINDS)}, e.g. {{loguniform: [0.0001, 0.01]}}")
+        ((kind, args),) = spec.items()
+        where = _join(key, kind)
+        if inner is not None and param != "tokenizer":
+            raise self.read.fail(key, f"only the tokenizer's keys can be searched by a dotted name, not {param!r}'s")
+        if inner is not None:
+            base = dict(tokenizer or default)
+
+            def check(value: Any, at: str) -> Any:
+                return self.read.tokenizer({**base, inner: value}, at)[inner]
+        else:
+
+            def check(value: Any, at: str) -> Any:
+                return self.value(param, value, at)
+
+        if kind == "choice":
+            values = [check(v, _join(where, i)) for i, v in enumerate(self.read.items(args, where))]
+            if len(set(map(repr, values))) != len(values):
+                raise self.read.fail(where, f"duplicate values in {values}")
+            return Domain(kind, json.dumps(values))
+        if not isinstance(args, list) or len(args) != 2:
+            raise self.read.fail(where, f"expected [low, high], got {_describe(args)}")
+        if kind == "randint":
+            low, high = (self.read.integer(v, _join(where, i)) for i, v in enumerate(args))
+        else:
+            low, high = (self.read.number(v, _join(where, i)) for i, v in enumerate(args))
+        if not low < high:
+            raise self.read.fail(where, f"low must be below high, got [{low:g}, {high:g}]")
+        if kind == "loguniform" and low <= 0:
+            raise self.read.fail(where, f"a log-uniform domain needs a positive low, got {low:g}")
+        check(low, _join(where, 0))
+        if kind != "randint" or high - 1 > low:
+            check(high - 1 if kind == "randint" else high, _join(where, 1))
+        return Domain(kind, json.dumps([low, high]))
 
     def axis(self, param: str, values: Any, key: str, inference: bool | None) -> tuple:
         """Values of one axis; `inference` True or False insists on that kind of parameter."""

@@ -42,9 +42,11 @@ def _logged_validation(run: TrainContext) -> dict[str, float] | None:
     return {name.removeprefix("valid_"): value for name, value in row.items() if name.startswith("valid_")}
 
 
-def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict:
-    """Train `spec`'s method, evaluate each variant on the test targets, write the store folder."""
-    started = _now()
+def fit_trial(
+    spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]], None] | None = None
+) -> tuple[Any, TrainContext]:
+    """`spec`'s method trained on its training sequences, early-stopped on validation (the test
+    split is not read here), with its epoch checkpoint in `store`; and the context it trained in."""
     seed_everything(spec.seed)
     torch.set_num_threads(max(1, int(spec.resources.cpu)))
     data = prepare(spec.dataset)
@@ -62,6 +64,14 @@ def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]]
         checkpoint=store.checkpoint_file(spec.key),
     )
     method.fit(run)
+    return method, run
+
+
+def run_trial(spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict:
+    """Train `spec`'s method, evaluate each variant on the test targets, write the store folder."""
+    started = _now()
+    method, run = fit_trial(spec, store, on_epoch)
+    data = run.data
     train_seconds = run.elapsed()
 
     histories = data.test_histories(spec.dataset.history)

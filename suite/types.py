@@ -7,6 +7,7 @@ pulling in the YAML parser (`suite.config`) or the registries.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,23 @@ class DatasetConfig:
 
 
 @dataclass(frozen=True)
+class Domain:
+    """One searched parameter's domain in Ray Tune's grammar (`suite.search_space`): `kind` is
+    choice, uniform, loguniform or randint; its arguments are the values or the bounds."""
+
+    kind: str
+    args_json: str
+
+    @property
+    def args(self) -> list[Any]:
+        return json.loads(self.args_json)
+
+    def describe(self) -> str:
+        """`loguniform(0.0001, 0.01)`, `choice(text, cooccurrence)`."""
+        return f"{self.kind}({', '.join(map(str, self.args))})"
+
+
+@dataclass(frozen=True)
 class MethodConfig:
     """One `methods:` entry. `name` is how it appears in tables; `method` is the registered class."""
 
@@ -63,6 +81,8 @@ class MethodConfig:
     variants: Mapping[str, tuple] = field(default_factory=dict)
     resources: Resources | None = None
     label: str | None = None  # how tables and figures show the row (default: `name`); not in any key
+    search: Mapping[str, Domain] = field(default_factory=dict)  # `search:`: what `suite tune` samples
+    tuned_samples: int = 0  # configurations the tuning that chose its `tuned:` parameters tried
 
 
 @dataclass(frozen=True)
@@ -102,6 +122,25 @@ class TrackingConfig:
     mlflow_uri: str | None = None  # None: a local store, results/<experiment>/mlruns/
 
 
+SEARCHES = ("random", "optuna")
+SCHEDULERS = ("asha", "none")
+
+
+@dataclass(frozen=True)
+class TuningConfig:
+    """`tuning:`: one budget for every method's search (`suite tune`), on validation only."""
+
+    samples: int = 8  # configurations sampled per method
+    max_epochs: int = 30  # each configuration's epoch cap (and ASHA's max_t)
+    search: str = "random"  # random (Ray Tune's) or optuna (TPE through Ray Tune's OptunaSearch)
+    scheduler: str = "asha"  # asha: stop configurations that trail at a rung; none: each runs to its stop
+    grace_period: int = 5  # ASHA: epochs every configuration gets before it can be stopped
+    reduction_factor: int = 3  # ASHA: 1 in this many configurations goes on at each rung
+    seed: int = 0  # the seed tuning trials train with, and the search's
+    dataset: str | None = None  # where the search runs (default: the first of `datasets:`)
+    concurrent: int = 0  # configurations trained at once; 0 = as many as the resources allow
+
+
 @dataclass(frozen=True)
 class BenchmarkConfig:
     source: str
@@ -117,3 +156,5 @@ class BenchmarkConfig:
     tokenizers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     ablations: Mapping[str, AblationConfig] = field(default_factory=dict)
     tracking: TrackingConfig = TrackingConfig()
+    tuning: TuningConfig | None = None
+    tuned: str | None = None  # the `tuned:` file whose chosen parameters the methods take in
