@@ -15,6 +15,8 @@ from suite.registry import register
 class Pop(MethodBase):
     """Recommends every user the items seen most often in training (ties: lower item id first)."""
 
+    reads_history = False
+
     def fit(self, run: TrainContext) -> None:
         counts = run.data.item_counts()
         self.ranking = np.lexsort((np.arange(len(counts)), -counts))

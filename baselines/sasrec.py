@@ -32,7 +32,7 @@ from torch import nn
 from suite.catalog_topk import catalog_topk
 from suite.compat import recbole_sasrec
 from suite.context import TrainContext
-from suite.protocol import MethodBase, TopK
+from suite.protocol import MethodBase, TopK, context_items
 from suite.registry import register
 from suite.training import STOPPING_RULES, optimizer_step, prefix_epoch, train_with_early_stopping
 
@@ -147,6 +147,7 @@ class SASRec(MethodBase):
         "layer_norm_eps": 1e-12,
         "initializer_range": 0.02,
         # the suite's training loop
+        "max_items": 0,  # 0: the dataset's `history` (recbole's MAX_ITEM_LIST_LENGTH), as every row
         "training": "prefixes",
         "learning_rate": 0.001,
         "batch_size": 2048,  # recbole's train_batch_size; 128 suits `windows`
@@ -160,7 +161,7 @@ class SASRec(MethodBase):
         "grad_clip": 0.0,  # max global gradient norm; 0 = off, as recbole trains it
         "loss": "ce",  # recbole's full-catalog CE; bce: one sampled negative per position
     }
-    keyless_at_default = ("grad_clip", "loss", "window_shift")
+    keyless_at_default = ("grad_clip", "loss", "window_shift", "max_items")
     choices = {
         "hidden_act": ("gelu", "relu", "swish", "tanh", "sigmoid"),
         "training": ("windows", "prefixes"),
@@ -177,7 +178,7 @@ class SASRec(MethodBase):
 
     def fit(self, run: TrainContext) -> None:
         p = self.params
-        self.length = run.history
+        self.length = context_items(p, run.history)
         self.device = run.device
         self.model = _build_model(p, run.data.n_items, self.length, run.device)
         optimizer = torch.optim.Adam(self.model.parameters(), lr=p["learning_rate"])

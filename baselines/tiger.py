@@ -25,7 +25,7 @@ from torch.nn import functional
 
 from suite.context import TrainContext
 from suite.nn import Block, BlockShape, config_from
-from suite.protocol import MethodBase, TopK
+from suite.protocol import MethodBase, TopK, context_items
 from suite.registry import register
 from suite.semantic_ids.trie import PrefixTrie
 from suite.semantic_ids.vocabulary import SidVocabulary, item_tokens
@@ -114,7 +114,7 @@ class Tiger(MethodBase):
         "dropout": 0.1,
         "attention_dropout": 0.0,
         "activation": "relu",
-        "max_items": 20,
+        "max_items": 0,  # 0: the dataset's `history`, as every row (a row that sets it says so in its table)
         "prefixes_per_user": 8,
         "learning_rate": 0.001,
         "weight_decay": 0.01,
@@ -142,6 +142,7 @@ class Tiger(MethodBase):
 
     def fit(self, run: TrainContext) -> None:
         p = self.params
+        p["max_items"] = context_items(p, run.history)
         ids = run.semantic_ids(p["tokenizer"])
         self.vocab = SidVocabulary(ids.codebook_sizes, specials=("pad", "bos"))
         self.codes = torch.from_numpy(ids.codes)

@@ -312,6 +312,7 @@ def parse_config(
         tracking=tracking,
         tuning=tuning,
         tuned=None if tuned_path is None else os.path.expanduser(tuned_path),
+        tuned_protocol=tuned["protocol"] if tuned else {},
     )
 
 
@@ -356,7 +357,7 @@ def _read_tuned(read: _Reader, value: Any) -> dict[str, Any]:
     methods = read.mapping(tuned.get("methods"), f"{where}: methods")
     for name, params in methods.items():
         read.mapping(params, f"{where}: methods.{name}")
-    return {"samples": samples, "methods": methods, "where": where}
+    return {"samples": samples, "methods": methods, "protocol": dict(tuned.get("tuning") or {})}
 
 
 def _tuned_params(

@@ -12,7 +12,7 @@ from typing import Any
 
 from suite.errors import ConfigError
 from suite.metrics import parse_metric
-from suite.protocol import keyed_params
+from suite.protocol import context_items, keyed_params
 from suite.registry import get_method
 from suite.tokenizers.base import complete_tokenizer, tokenizer_label
 from suite.types import (
@@ -209,6 +209,29 @@ def row_labels(config: BenchmarkConfig, specs: Sequence[TrialSpec]) -> dict[str,
         if label is not None:
             labels[spec.row] = f"{label} [{spec.grid_label}]" if spec.grid_label else label
     return labels
+
+
+def row_terms(config: BenchmarkConfig, specs: Sequence[TrialSpec]) -> dict[str, Any]:
+    """The terms each row ran on, for the tables: the history items it read on each dataset (None
+    for a method that reads none) and how many configurations the tuning of its parameters tried;
+    and the protocol the footer states (split, seeds, selection, tuning)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        cls = get_method(spec.method_class)
+        terms = rows.setdefault(
+            spec.row, {"context_items": {}, "tuning_samples": config.methods[spec.method].tuned_samples}
+        )
+        terms["context_items"][spec.dataset.name] = (
+            context_items(spec.params, spec.dataset.history) if cls.reads_history else None
+        )
+    protocol = {
+        "split": "leave-one-out",
+        "seeds": list(config.seeds),
+        "select_metric": config.evaluation.select_metric,
+        "history": {name: dataset.history for name, dataset in config.datasets.items()},
+        "tuning": dict(config.tuned_protocol),
+    }
+    return {"rows": rows, "protocol": protocol}
 
 
 def _base_params(entry: MethodConfig) -> dict[str, Any]:

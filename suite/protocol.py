@@ -48,6 +48,9 @@ class Method(Protocol):
     smoke_params: ClassVar[Mapping[str, Any]]
     """Overrides that make a trial seconds long on a CPU: the automatic smoke test trains every
     registered method with its defaults, one epoch and these."""
+    reads_history: ClassVar[bool]
+    """Whether recommendations depend on the user's history (False for a popularity list): the
+    leaderboard shows the context length only of rows that read one."""
     keyless_at_default: ClassVar[tuple[str, ...]]
     """Parameters added after trials were stored whose default behaves as the method did before
     them (e.g. a clipping that is off): at their default they stay out of the trial key, so
@@ -70,6 +73,17 @@ class Method(Protocol):
     def n_parameters(self) -> int: ...
 
 
+CONTEXT_PARAM = "max_items"
+"""A method's own cap on the history items it reads; 0 (every built-in's default) means the
+dataset's `history`, the one context length every row shares unless it says otherwise."""
+
+
+def context_items(params: Mapping[str, Any], history: int) -> int:
+    """How many of a user's latest items a method with `params` reads, on a dataset whose
+    `history` is given: its `max_items` where set, else `history`."""
+    return int(params.get(CONTEXT_PARAM) or history)
+
+
 def is_conditional(method: Method, overrides: Mapping[str, Any]) -> bool:
     """Whether `method`, under a variant's `overrides`, is asked for conditional recommendation."""
     params = {**method.inference_defaults, **getattr(method, "params", {}), **overrides}
@@ -77,7 +91,7 @@ def is_conditional(method: Method, overrides: Mapping[str, Any]) -> bool:
 
 
 REQUIRED = ("defaults", "inference_defaults", "fit", "recommend")
-OPTIONAL_HOOKS = ("choices", "smoke_params", "keyless_at_default", "check_params")
+OPTIONAL_HOOKS = ("choices", "smoke_params", "keyless_at_default", "check_params", "reads_history")
 
 
 class MethodBase:
@@ -89,6 +103,7 @@ class MethodBase:
     choices: ClassVar[Mapping[str, Sequence[Any]]] = {}
     smoke_params: ClassVar[Mapping[str, Any]] = {}
     keyless_at_default: ClassVar[tuple[str, ...]] = ()
+    reads_history: ClassVar[bool] = True
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> str | None:

@@ -27,7 +27,7 @@ from suite.cache import cache_dir
 from suite.data.prepare import prepare
 from suite.errors import SuiteError
 from suite.manifest import config_digest, git_state, hardware, now, package_versions
-from suite.matrix import TrialSpec, ablation_manifest, row_labels
+from suite.matrix import TrialSpec, ablation_manifest, row_labels, row_terms
 from suite.report.build import build_report
 from suite.report.datasets import write_dataset_stats
 from suite.store import Store
@@ -239,6 +239,7 @@ def run_experiment(
         store.write_evaluation(config.evaluation)
         store.write_ablations(ablation_manifest(config))
         store.write_labels(row_labels(config, specs))
+        store.write_terms(row_terms(config, specs))
         store.write_matrix([spec.key for spec in specs])
         for name, data in prepared.items():
             store.write_popularity(name, data.item_counts(), data.n_users)

@@ -11,7 +11,8 @@ Layout under `results/<experiment>/`:
   `popularity/<dataset>.parquet`: training interactions per item (popularity metrics);
   `evaluation.json`: the YAML's `evaluation:`; `ablations.json`: where each ablation row's
   results live (and its `label:`); `labels.json`: how tables show the rows whose `methods:`
-  entry has a `label:`; `matrix.json`: the trial keys of the configuration last run here (the
+  entry has a `label:`; `terms.json`: the terms each row ran on (context items, tuning samples)
+  and the protocol the tables' footer states; `matrix.json`: the trial keys of the configuration last run here (the
   report reads only those).
 - `tensorboard/<trial>/` and `mlruns/`: per-epoch tracking, where `tracking:` turns it on;
 - tables as `<stem>.{md,tex,csv}` (`leaderboard`, `datasets`, `tokenizers`; `ablations/<name>`,
@@ -55,6 +56,7 @@ EVALUATION = "evaluation.json"
 ABLATIONS = "ablations.json"
 MATRIX = "matrix.json"
 LABELS = "labels.json"
+TERMS = "terms.json"
 LEADERBOARD = "leaderboard"
 DATASETS = "datasets"
 TOKENIZERS = "tokenizers"
@@ -444,6 +446,17 @@ class Store:
         if not all(isinstance(label, str) for label in labels.values()):
             raise DamagedFile(f"{self.root / LABELS}: every label must be a string")
         return labels
+
+    def write_terms(self, terms: dict[str, Any]) -> None:
+        write_json(self.root / TERMS, terms)
+
+    def read_terms(self) -> dict[str, Any]:
+        """`{"rows": {row: {"context_items": {dataset: n}, "tuning_samples": n}}, "protocol": {...}}`;
+        {} for a store written before the terms were kept."""
+        terms = self._optional_json(TERMS) or {}
+        if not isinstance(terms.get("rows", {}), dict) or not isinstance(terms.get("protocol", {}), dict):
+            raise DamagedFile(f"{self.root / TERMS}: expected rows and protocol mappings; `suite run` rewrites it")
+        return terms
 
     def write_matrix(self, keys: list[str]) -> None:
         write_json(self.root / MATRIX, {"keys": keys})

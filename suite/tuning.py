@@ -46,7 +46,8 @@ TUNING = "tuning"
 TUNED_FILE = "tuned.yaml"
 RECORD = "record.json"
 LOG = "log.csv"
-SAMPLE = "sample"  # the configuration's number, in the order the search drew it
+SAMPLE = "sample"  # the configuration's number, in the order its training started
+STARTED = "started"
 STOPPED_BY_SCHEDULER = "scheduler"
 
 
@@ -136,15 +137,17 @@ def _tuning_trainable(config: dict[str, Any], base: dict, store_root: str, searc
     store = Store(Path(store_root))
     folder = store.trial_dir(spec.key)
     metric = f"valid_{spec.select_metric}"
-    sample = int(tune.get_context().get_trial_id().rpartition("_")[2] or 0)
     if (folder / RECORD).is_file():  # a configuration drawn twice, or finished before a restore
         record = read_json_file(folder / RECORD)
         tune.report({"key": spec.key, "epoch": record["epochs"], metric: record["valid"]})
         return
-    write_json(folder / "spec.json", {**spec.to_dict(), "assignment": config, SAMPLE: sample, "search": search})
+    if not (folder / "spec.json").is_file():  # kept when the configuration resumes: its start orders the samples
+        write_json(
+            folder / "spec.json", {**spec.to_dict(), "assignment": config, "search": search, STARTED: time.time()}
+        )
     rows = _read_log(folder)
     clock = [time.perf_counter()]
-    label = f"[tune {spec.dataset.name} {spec.row} #{sample}]"
+    label = f"[tune {spec.dataset.name} {spec.row} {spec.key[:8]}]"
 
     def on_epoch(row: dict[str, Any]) -> None:
         now = time.perf_counter()
@@ -228,8 +231,14 @@ def _tune_row(config: BenchmarkConfig, row: TuningRow, store: Store) -> None:
             ),
             run_config=tune.RunConfig(name=path.name, storage_path=str(folder), verbose=1),
         )
-    tuner.fit()
+    results = tuner.fit()
     sys.stdout.flush()
+    if results.errors:
+        first = str(results.errors[0]).strip().splitlines()[-1]
+        raise SuiteError(
+            f"tuning {row.name}: {len(results.errors)} of {len(results)} configurations failed ({first}); "
+            f"the finished ones are kept, and `suite tune` again retries the others"
+        )
 
 
 def tuning_table(row: TuningRow, store: Store, tuning: TuningConfig) -> pd.DataFrame:
@@ -245,10 +254,11 @@ def tuning_table(row: TuningRow, store: Store, tuning: TuningConfig) -> pd.DataF
         if spec.get("method") != row.name or spec.get("search") != row.search_key(tuning):
             continue
         record = read_json_file(folder / RECORD)
-        records.append({SAMPLE: spec[SAMPLE], **spec["assignment"], **record})
+        records.append({STARTED: spec[STARTED], **spec["assignment"], **record})
     frame = pd.DataFrame(records)
     if frame.empty:
         return frame
+    frame[SAMPLE] = frame[STARTED].rank(method="first").astype(int) - 1
     columns = [SAMPLE, *row.entry.search, "valid", "best_epoch", "epochs", "stopped", "seconds", "key"]
     frame = frame[columns].sort_values(SAMPLE, kind="stable").reset_index(drop=True)
     best = frame.sort_values(["valid", SAMPLE], ascending=[False, True], kind="stable").index[0]

@@ -158,3 +158,4 @@ class BenchmarkConfig:
     tracking: TrackingConfig = TrackingConfig()
     tuning: TuningConfig | None = None
     tuned: str | None = None  # the `tuned:` file whose chosen parameters the methods take in
+    tuned_protocol: Mapping[str, Any] = field(default_factory=dict)  # that file's `tuning:` (its budget, search)

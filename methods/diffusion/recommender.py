@@ -27,7 +27,7 @@ from methods.diffusion.noise import LOSS_WEIGHTINGS, corrupt, corrupt_items, mas
 from methods.diffusion.predictor import POSITIONS, MaskPredictor, PredictorConfig
 from suite.context import TrainContext
 from suite.nn import config_from
-from suite.protocol import MethodBase, TopK
+from suite.protocol import MethodBase, TopK, context_items
 from suite.semantic_ids.trie import PrefixTrie
 from suite.semantic_ids.valid_codes import ValidCodeIndex
 from suite.semantic_ids.vocabulary import SidVocabulary, item_tokens
@@ -45,7 +45,7 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "norm": "layer",
     "activation": "gelu",
     "attention": "bidirectional",
-    "max_items": 10,  # CPU scale; the papers cap history at 20 items
+    "max_items": 0,  # 0: the dataset's `history`, as every row (a row that sets it says so in its table)
     "next_weight": 1.0,
     "sequence_weight": 1.0,
     "noise_low": 0.0,
@@ -105,6 +105,7 @@ class DiffusionRecommender(MethodBase):
 
     def fit(self, run: TrainContext) -> None:
         p = self.params
+        p["max_items"] = context_items(p, run.history)
         if p["next_weight"] <= 0 and p["sequence_weight"] <= 0:
             raise ValueError(f"{self.name}: next_weight and sequence_weight cannot both be off")
         sequences = self._training_sequences(run)

@@ -46,8 +46,8 @@ def build_report(root: Path, evaluation: EvaluationConfig | None = None) -> str:
         summaries=collected.summaries[~collected.summaries["row"].isin(ablation_only)],
         decoding=collected.decoding[~collected.decoding["row"].isin(ablation_only)],
     )
-    labels = store.read_labels()
-    board = build_leaderboard(leaderboard_data, evaluation, labels=labels)
+    labels, terms = store.read_labels(), store.read_terms()
+    board = build_leaderboard(leaderboard_data, evaluation, labels=labels, terms=terms)
     for line in collected.unusable:
         print(f"warning: {line}; the tables leave it out", file=sys.stderr)
     gaps = gap_notes(collected)
@@ -56,7 +56,7 @@ def build_report(root: Path, evaluation: EvaluationConfig | None = None) -> str:
     for baseline in evaluation.baselines:
         if baseline not in ran:
             continue  # not run yet (a `--row` run of other rows): its table waits, as ablations do
-        against = build_leaderboard(leaderboard_data, evaluation, baseline=baseline, labels=labels)
+        against = build_leaderboard(leaderboard_data, evaluation, baseline=baseline, labels=labels, terms=terms)
         note = footer(against, evaluation, collected.failed, notes=gaps)
         write_table(store, f"{LEADERBOARD}-vs-{baseline}", against, evaluation, note)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,7 @@ class Leaderboard:
     pending: list[str] = field(default_factory=list)  # declared rows with no results yet
     missing: dict[str, list[str]] = field(default_factory=dict)  # row -> metrics its stored files cannot give
     labels: dict[str, str] = field(default_factory=dict)  # row -> how tables and figures show it
+    protocol: dict[str, Any] = field(default_factory=dict)  # the terms every row shares (the footer states them)
 
     def shown(self, row: str) -> str:
         """How tables and figures show `row`: its `label:` where it has one."""
@@ -158,16 +160,21 @@ def build_leaderboard(
     evaluation: EvaluationConfig,
     baseline: str | None = None,
     labels: Mapping[str, str] | None = None,
+    terms: Mapping[str, Any] | None = None,
 ) -> Leaderboard:
     """Methods (default variant) against each column's best, or against `baseline`; `labels`:
-    how to show rows (their `label:`)."""
+    how to show rows (their `label:`); `terms`: what `suite run` recorded of each row's context
+    and tuning, and of the protocol (`Store.read_terms`)."""
     frame = collected.per_user[collected.per_user["variant"] == DEFAULT_VARIANT]
     if baseline is not None and baseline not in set(frame["row"]):
         known = ", ".join(sorted(frame["row"].unique()))
         raise SuiteError(f"evaluation.baseline: {baseline!r} has no results (rows: {known})")
     cells = compare_rows(frame, evaluation, reference=baseline)
     summaries = collected.summaries
-    efficiency = efficiency_frame(collected, {row: (row, DEFAULT_VARIANT) for row in summaries["row"].unique()})
+    efficiency = with_terms(
+        efficiency_frame(collected, {row: (row, DEFAULT_VARIANT) for row in summaries["row"].unique()}),
+        (terms or {}).get("rows", {}),
+    )
     select = cells[cells["metric"] == evaluation.select_metric].groupby("row")["mean"].mean()
     return Leaderboard(
         cells=cells,
@@ -179,4 +186,23 @@ def build_leaderboard(
         efficiency=efficiency,
         missing=collected.missing,
         labels=dict(labels or {}),
+        protocol=dict((terms or {}).get("protocol", {})),
+    )
+
+
+def with_terms(efficiency: pd.DataFrame, rows: Mapping[str, Any]) -> pd.DataFrame:
+    """`efficiency` with each row's context items on its dataset and its tuning samples, where
+    the store recorded them (NaN for a row that reads no history, or in a store from before)."""
+    if not rows or efficiency.empty:
+        return efficiency
+
+    def term(row: pd.Series, name: str) -> float:
+        value = rows.get(row["row"], {}).get(name)
+        if isinstance(value, Mapping):
+            value = value.get(row["dataset"])
+        return np.nan if value is None else float(value)
+
+    return efficiency.assign(
+        context_items=efficiency.apply(term, axis=1, args=("context_items",)),
+        tuning_samples=efficiency.apply(term, axis=1, args=("tuning_samples",)),
     )

@@ -15,6 +15,8 @@ from suite.store import LEADERBOARD, Store
 from suite.types import EvaluationConfig
 
 EFFICIENCY = (
+    ("context_items", "Context", "{:.0f}"),
+    ("tuning_samples", "Tuned", "{:.0f}"),
     ("n_parameters", "Params", "{:,.0f}"),
     ("train_seconds", "Train s", "{:.1f}"),
     ("seconds_per_1k_users", "s/1k users", "{:.3f}"),
@@ -63,7 +65,7 @@ def _grid(board: Leaderboard, evaluation: EvaluationConfig, style: str) -> tuple
     }[style]
     bold, under, dagger = marks
     index = board.cells.set_index(["dataset", "row", "metric"])
-    shown = EFFICIENCY if len(board.efficiency) else ()
+    shown = [column for column in EFFICIENCY if column[0] in board.efficiency.columns] if len(board.efficiency) else ()
     efficiency = board.efficiency.set_index(["dataset", "row"]) if shown else None
     header = ["Method"]
     for dataset in board.datasets:
@@ -119,6 +121,8 @@ def footer(
             " Efficiency: parameters, training seconds and decoding seconds per 1,000 users, means over seeds;"
             " the decoding variants of one trained model share its parameters and training time."
         )
+    if board.protocol:
+        text += " " + protocol_sentence(board.protocol)
     seeds = board.cells.groupby("row")["seeds"].max()
     if seeds.nunique() > 1:
         fewer = ", ".join(f"{board.shown(row)} ({n})" for row, n in seeds.items() if n < seeds.max())
@@ -140,6 +144,28 @@ def footer(
     if failed:
         text += f" Failed trials, not shown: {', '.join(failed)}."
     return "".join([text, *(f" {note}" for note in notes)])
+
+
+def protocol_sentence(protocol: dict) -> str:
+    """The terms every row of the leaderboard shares: split, context, tuning, selection, seeds."""
+    history = ", ".join(f"{name}: {n}" for name, n in protocol.get("history", {}).items())
+    tuning = protocol.get("tuning") or {}
+    if tuning:
+        tuned = (
+            f"Tuned (column Tuned: configurations tried): {tuning.get('search')} search over each method's space, "
+            f"{tuning.get('samples')} configurations per method, at most {tuning.get('max_epochs')} epochs each, "
+            f"scheduler {tuning.get('scheduler')}, on validation {tuning.get('select_metric')} only "
+            f"({tuning.get('dataset')}, seed {tuning.get('seed')}); the chosen configuration trained on every seed."
+        )
+    else:
+        tuned = "No tuning: every row runs at its configured parameters (Tuned 0)."
+    return (
+        f"Protocol: {protocol.get('split')} split (each user's last item is the test target, the one before it"
+        f" the validation target); context (column Context): the latest items of history a row reads, the"
+        f" dataset's history ({history}) unless the row sets its own. {tuned} Each trial is early-stopped on"
+        f" validation {protocol.get('select_metric')}, and the test split is scored once, at the best epoch."
+        f" Seeds: {', '.join(map(str, protocol.get('seeds', [])))}."
+    )
 
 
 def write_leaderboard(
