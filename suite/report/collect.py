@@ -10,7 +10,7 @@ import pandas as pd
 
 from suite.scoring import Popularity, score_variant
 from suite.store import DamagedFile, Store
-from suite.types import EvaluationConfig
+from suite.types import DEFAULT_VARIANT, EvaluationConfig
 
 
 @dataclass
@@ -24,8 +24,11 @@ class Collected:
     unfinished: list[str] = field(default_factory=list)  # keys of the matrix with no results (and no error) yet
 
 
-def collect(store: Store, metrics: Sequence[str] = EvaluationConfig().metrics) -> Collected:
-    """Every complete trial of the current matrix, scored on `metrics`."""
+def collect(
+    store: Store, metrics: Sequence[str] = EvaluationConfig().metrics, select_metric: str = "ndcg@10"
+) -> Collected:
+    """Every complete trial of the current matrix, scored on `metrics`; each trial's summary row
+    holds its default decoding's validation `select_metric` (`valid`), as training logged it."""
     keys = store.current_keys()
     frames, summaries, decoding = [], [], []
     missing: dict[str, set[str]] = {}
@@ -59,9 +62,12 @@ def collect(store: Store, metrics: Sequence[str] = EvaluationConfig().metrics) -
             if scores.missing:
                 missing.setdefault(summary["row"], set()).update(scores.missing)
         trial = {"key": key, "dataset": summary["dataset"], "row": summary["row"], "seed": summary["seed"]}
+        valid = (summary["variants"].get(DEFAULT_VARIANT) or {}).get("valid_metrics") or {}
         summaries.append(
             {
                 **trial,
+                "method": summary.get("method", summary["row"]),
+                "valid": valid.get(select_metric, float("nan")),
                 "users": summary["users"],
                 "n_parameters": summary["n_parameters"],
                 "train_seconds": summary["train_seconds"],
