@@ -659,7 +659,7 @@ class _ParamSchema:
             base = dict(tokenizer or default)
 
             def check(value: Any, at: str) -> Any:
-                return self.read.tokenizer({**base, inner: value}, at)[inner]
+                return self.read.tokenizer({**base, inner: value}, at).get(inner, value)
         else:
 
             def check(value: Any, at: str) -> Any:

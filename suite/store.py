@@ -14,9 +14,10 @@ Layout under `results/<experiment>/`:
   entry has a `label:`; `terms.json`: the terms each row ran on (context items, tuning samples)
   and the protocol the tables' footer states; `matrix.json`: the trial keys of the configuration last run here (the
   report reads only those).
+- `tuning/`: what `suite tune` keeps (`suite.tuning`), and `tuned.yaml`, what it chose;
 - `tensorboard/<trial>/` and `mlruns/`: per-epoch tracking, where `tracking:` turns it on;
 - tables as `<stem>.{md,tex,csv}` (`leaderboard`, `datasets`, `tokenizers`; `ablations/<name>`,
-  `variants/<row>`), and `figures/<name>.{png,pdf,svg}`.
+  `variants/<row>`, `grids/<entry>`), and `figures/<name>.{png,pdf,svg}`.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from suite.matrix import TrialSpec, Variant, canonical_json, expand
 from suite.protocol import keyed_params
 from suite.registry import get_method
 from suite.search_space import apply, nested, ray_domain
+from suite.tokenizers.base import complete_tokenizer
 from suite.store import Store, read_json_file, write_frame, write_json, write_text
 from suite.types import DEFAULT_VARIANT, BenchmarkConfig, MethodConfig, TuningConfig
 
@@ -98,6 +99,8 @@ def sampled_spec(base: TrialSpec, assignment: dict[str, Any]) -> TrialSpec:
     """`base` with a sampled `assignment` of its search space written into its parameters."""
     cls = get_method(base.method_class)
     params = apply(base.params, assignment)
+    if isinstance(params.get("tokenizer"), dict):  # one spelling of a tokenizer, one key
+        params["tokenizer"] = complete_tokenizer(params["tokenizer"])
     return replace(base, params_json=canonical_json(keyed_params(cls, params)))
 
 
