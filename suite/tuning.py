@@ -39,8 +39,8 @@ from suite.matrix import TrialSpec, Variant, canonical_json, expand
 from suite.protocol import keyed_params
 from suite.registry import get_method
 from suite.search_space import apply, nested, ray_domain
-from suite.tokenizers.base import complete_tokenizer
 from suite.store import Store, read_json_file, write_frame, write_json, write_text
+from suite.tokenizers.base import complete_tokenizer
 from suite.types import DEFAULT_VARIANT, BenchmarkConfig, MethodConfig, TuningConfig
 
 TUNING = "tuning"
