@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from suite.catalog_topk import catalog_topk
+from suite.catalog_topk import catalog_cross_entropy, catalog_topk
 from suite.compat import recbole_sasrec
 from suite.context import TrainContext
 from suite.protocol import MethodBase, TopK, context_items
@@ -240,7 +240,7 @@ class SASRec(MethodBase):
 
     def _loss(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """recbole's CE: the softmax runs over every embedding row, padding (row 0) included."""
-        return nn.functional.cross_entropy(hidden @ self.model.item_embedding.weight.T, targets + 1)
+        return catalog_cross_entropy(hidden, self.model.item_embedding.weight, targets + 1)
 
     def _window_loss(self, hidden: torch.Tensor, targets: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """The loss at the counted positions of a window batch: CE, or BCE against a sampled negative."""

@@ -16,7 +16,8 @@ its own, whose peak resident memory is the stage's (the imports, about 0.4 GB, i
   valid-code index);
 - `method:<name>`: one training epoch of each method at a small fixed size on `--train-users`
   users' sequences over the full catalog, as training seconds per 1,000 users (an epoch is
-  linear in the users), then decoding users/s on 256 of them with the model it trained;
+  linear in the users), then decoding users/s on 256 of them with the model it trained, after
+  a warm-up call on 8 (the valid-code tables are built on first use, once per model: `index`);
 - `store`: bytes per trial of the per-user parquet with ranked lists (100 items), per user.
 
 The last table is each stage's fitted exponent b of cost ~ items^b (least squares in log-log
@@ -176,6 +177,8 @@ def stage_method(name: str):
         method.fit(context)
         train = time.perf_counter() - clock - context.excluded
         histories = data.test_histories(50)[:256]
+        with torch.no_grad():  # a warm-up: the decoder's lookup tables are built on first use, once a model
+            method.recommend(histories[:8], 10)
         clock = time.perf_counter()
         with torch.no_grad():
             method.recommend(histories, 10)
@@ -279,7 +282,7 @@ def main() -> None:
                 if stage == "load+split" and result["status"] != "ok":
                     break
     frame = pd.DataFrame(records)
-    print(tabulate(frame.fillna(""), headers="keys", showindex=False, floatfmt=".3g"))
+    print(tabulate(frame.astype(object).fillna(""), headers="keys", showindex=False, floatfmt=".3g"))
     rows = []
     for stage in dict.fromkeys(frame["stage"]):
         peak = growth(records, stage, "peak GiB")
