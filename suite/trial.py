@@ -43,15 +43,19 @@ def _logged_validation(run: TrainContext) -> dict[str, float] | None:
 
 
 def fit_trial(
-    spec: TrialSpec, store: Store, on_epoch: Callable[[dict[str, Any]], None] | None = None
+    spec: TrialSpec,
+    store: Store,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    context: type[TrainContext] = TrainContext,
 ) -> tuple[Any, TrainContext]:
     """`spec`'s method trained on its training sequences, early-stopped on validation (the test
-    split is not read here), with its epoch checkpoint in `store`; and the context it trained in."""
+    split is not read here), with its epoch checkpoint in `store`; and the context it trained in
+    (of class `context`: a measurement may subclass it)."""
     seed_everything(spec.seed)
     torch.set_num_threads(max(1, int(spec.resources.cpu)))
     data = prepare(spec.dataset)
     method = get_method(spec.method_class)(spec.params)
-    run = TrainContext(
+    run = context(
         data=data,
         params=spec.params,
         seed=spec.seed,
