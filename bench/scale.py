@@ -18,7 +18,10 @@ its own, whose peak resident memory is the stage's (the imports, about 0.4 GB, i
   users' sequences over the full catalog, as training seconds per 1,000 users (an epoch is
   linear in the users), then decoding users/s on 256 of them with the model it trained, after
   a warm-up call on 8 (the valid-code tables are built on first use, once per model: `index`);
-- `store`: bytes per trial of the per-user parquet with ranked lists (100 items), per user.
+- `store`: bytes per trial of the per-user parquet with ranked lists (100 items), per user;
+- `trial:<name>` (only when named in `--stages`): one whole trial of the method through the
+  suite's own `run_trial`, as `suite run` trains it: preparation, co-occurrence rq-kmeans SIDs,
+  one epoch (one window per user) with its validation, every user decoded on test, the store.
 
 The last table is each stage's fitted exponent b of cost ~ items^b (least squares in log-log
 over the sizes that finished). A stage past `--stage-timeout` seconds is reported as such.
@@ -42,7 +45,7 @@ TOKENIZERS = ("rq-kmeans", "mh-vqvae", "rq-vae")
 METHODS = ("sasrec", "tiger", "llada-rec", "madrec", "greed")
 SMALL = {"hidden_size": 32, "inner_size": 64, "d_model": 32, "d_ff": 64}
 """Model widths for the training stage: small and equal, as the cost per user is the subject."""
-COSTS = ("seconds", "per 1k users s", "users/s", "bytes/user")
+COSTS = ("seconds", "per 1k users s", "users/s", "bytes/user", "train s")
 """The costs a stage can report; each one it reports gets a growth exponent."""
 
 
@@ -187,6 +190,45 @@ def stage_method(name: str):
     return run
 
 
+def stage_trial(name: str):
+    def run(folder: Path, args) -> dict:
+        """One whole trial through the suite's own path (`suite.trial.run_trial`): preparation,
+        co-occurrence rq-kmeans SIDs where the method uses SIDs, one epoch with validation, the
+        test decoding of every user and the store's files."""
+        from suite.matrix import TrialSpec, Variant, canonical_json
+        from suite.registry import get_method
+        from suite.store import Store
+        from suite.trial import run_trial
+        from suite.types import DatasetConfig
+
+        cls = get_method(name)
+        params = {**cls.defaults, **cls.inference_defaults}
+        params.update({key: value for key, value in SMALL.items() if key in params})
+        params.update(
+            {key: 1 for key in ("epochs", "patience", "windows_per_user", "prefixes_per_user") if key in params}
+        )
+        if name == "sasrec":
+            params.update(training="windows", batch_size=128)
+        if "tokenizer" in params:
+            params["tokenizer"] = {"name": "rq-kmeans", "input": "cooccurrence", "codebook_size": 256}
+        spec = TrialSpec(
+            dataset=DatasetConfig(name="scale", loader="atomic", path=str(folder), history=20),
+            method=name,
+            method_class=name,
+            params_json=canonical_json(params),
+            grid_label="",
+            seed=0,
+            variants=(Variant("default"),),
+            select_metric="ndcg@10",
+            device="cpu",
+        )
+        summary = run_trial(spec, Store(folder / "store"))
+        default = summary["variants"]["default"]
+        return {"users": summary["users"], "train s": summary["train_seconds"], "users/s": default["users_per_second"]}
+
+    return run
+
+
 def stage_store(folder: Path, args) -> dict:
     from suite.store import write_frame
 
@@ -216,6 +258,8 @@ STAGES = {
     **{f"method:{name}": stage_method(name) for name in METHODS},
     "store": stage_store,
 }
+TRIALS = {f"trial:{name}": stage_trial(name) for name in METHODS}
+"""Whole trials (every user decoded on validation and test): asked for by name in --stages."""
 
 
 def _child(stage: str, folder: Path, args, queue) -> None:
@@ -224,7 +268,7 @@ def _child(stage: str, folder: Path, args, queue) -> None:
     torch.set_num_threads(args.threads)
     clock = time.perf_counter()
     try:
-        extra = STAGES[stage](folder, args)
+        extra = {**STAGES, **TRIALS}[stage](folder, args)
         status = "ok"
     except MemoryError:
         extra, status = {}, "out of memory"
@@ -261,7 +305,8 @@ def growth(records: list[dict], stage: str, field: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=list(STAGES))
+    parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=[*STAGES, *TRIALS])
+    parser.add_argument("--users", type=int, help="users of each synthetic log (default: max(10^4, items/10))")
     parser.add_argument("--train-users", type=int, default=1000)
     parser.add_argument("--tokenizer-epochs", type=int, default=2)
     parser.add_argument("--stage-timeout", type=float, default=900)
@@ -271,13 +316,14 @@ def main() -> None:
     for items in args.sizes:
         with tempfile.TemporaryDirectory() as name:
             folder = Path(name)
-            write_atomic_file(synthetic_log(items, users_for(items)), folder, "scale")
+            users = args.users or users_for(items)
+            write_atomic_file(synthetic_log(items, users), folder, "scale")
             stages = ["load+split", *[s for s in args.stages if s != "load+split"]]
             for stage in stages:
                 if stage == "index" and "rq-kmeans" not in stages:
                     continue
                 result = run_stage(stage, folder, args)
-                records.append({"stage": stage, "items": items, "users": users_for(items), **result})
+                records.append({"stage": stage, "items": items, "users": users, **result})
                 print(f"{stage} at {items} items: {result}", flush=True)
                 if stage == "load+split" and result["status"] != "ok":
                     break
