@@ -12,9 +12,11 @@ chosen configuration of each entry is written to `results/<experiment>/tuned.yam
 benchmark file takes in with `tuned:`; `tuning/<row>.{md,csv}` lists every sampled
 configuration with its score, epochs, how it stopped, its seconds, and which one was chosen.
 
-Resumable: Ray Tune's experiment state lives under `tuning/ray/`, and each configuration's
-epoch checkpoint under `tuning/trials/<key>/`, so a killed run restores its search and
-scheduler and each unfinished configuration resumes from its last epoch.
+Resumable: Ray Tune's experiment state lives under `tuning/ray/`, each draw under
+`tuning/samples/<search>/`, and each configuration's epoch checkpoint under
+`tuning/trials/<key>/`, so a killed run restores its search and scheduler and each unfinished
+configuration resumes from its last epoch. A run stopped early (Ctrl-C, SIGTERM) says so and
+exits non-zero, as `suite run` does.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ RECORD = "record.json"
 LOG = "log.csv"
 SAMPLE = "sample"  # the configuration's number, in the order its training started
 STARTED = "started"
+SAMPLES = "samples"  # samples/<search key>/<Ray trial id>.json: each draw of a search, and its configuration
 STOPPED_BY_SCHEDULER = "scheduler"
 
 
@@ -140,14 +143,14 @@ def _tuning_trainable(config: dict[str, Any], base: dict, store_root: str, searc
     store = Store(Path(store_root))
     folder = store.trial_dir(spec.key)
     metric = f"valid_{spec.select_metric}"
+    sample = store.root / SAMPLES / search / f"{tune.get_context().get_trial_id()}.json"
+    if not sample.is_file():  # one file a draw (kept when it resumes: its start orders the samples)
+        write_json(sample, {"key": spec.key, "assignment": config, STARTED: time.time()})
     if (folder / RECORD).is_file():  # a configuration drawn twice, or finished before a restore
         record = read_json_file(folder / RECORD)
         tune.report({"key": spec.key, "epoch": record["epochs"], metric: record["valid"]})
         return
-    if not (folder / "spec.json").is_file():  # kept when the configuration resumes: its start orders the samples
-        write_json(
-            folder / "spec.json", {**spec.to_dict(), "assignment": config, "search": search, STARTED: time.time()}
-        )
+    write_json(folder / "spec.json", spec.to_dict())
     rows = _read_log(folder)
     clock = [time.perf_counter()]
     label = f"[tune {spec.dataset.name} {spec.row} {spec.key[:8]}]"
@@ -242,22 +245,20 @@ def _tune_row(config: BenchmarkConfig, row: TuningRow, store: Store) -> None:
             f"tuning {row.name}: {len(results.errors)} of {len(results)} configurations failed ({first}); "
             f"the finished ones are kept, and `suite tune` again retries the others"
         )
+    if len(tuning_table(row, store, tuning)) < tuning.samples:  # Tune stopped early: Ctrl-C or SIGTERM
+        raise KeyboardInterrupt
 
 
 def tuning_table(row: TuningRow, store: Store, tuning: TuningConfig) -> pd.DataFrame:
-    """Every sampled configuration of `row` that finished: its parameters, best-epoch validation
-    score, epochs, how it stopped, seconds, and whether it is the chosen one (the highest score;
-    ties: the earliest sample)."""
+    """Every configuration the search of `row` drew and finished (a configuration drawn twice is
+    two rows with one record): its parameters, best-epoch validation score, epochs, how it
+    stopped, seconds, and whether it is the chosen one (the highest score; ties: the earliest)."""
     records = []
-    for key in store.stored_keys():
-        folder = store.trial_dir(key)
-        if not (folder / RECORD).is_file():
-            continue
-        spec = read_json_file(folder / "spec.json")
-        if spec.get("method") != row.name or spec.get("search") != row.search_key(tuning):
-            continue
-        record = read_json_file(folder / RECORD)
-        records.append({STARTED: spec[STARTED], **spec["assignment"], **record})
+    for path in sorted((store.root / SAMPLES / row.search_key(tuning)).glob("*.json")):
+        sample = read_json_file(path)
+        record = store.trial_dir(sample["key"]) / RECORD
+        if record.is_file():
+            records.append({STARTED: sample[STARTED], **sample["assignment"], **read_json_file(record)})
     frame = pd.DataFrame(records)
     if frame.empty:
         return frame

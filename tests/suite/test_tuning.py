@@ -1,5 +1,9 @@
 """`suite tune`: one budget for every method, selection on validation only, tuned parameters taken in."""
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -195,3 +199,34 @@ def test_a_missing_tuned_file_or_a_parameter_set_twice_is_one_line(tmp_path):
     path.write_text(f"datasets:\n  ml-100k: {{}}\nmethods:\n  sasrec: {{learning_rate: 0.01}}\ntuned: {tuned}\n")
     with pytest.raises(ConfigError, match="methods.sasrec.learning_rate: is also chosen by the tuned: file"):
         load_config(path)
+
+
+@pytest.mark.slow
+def test_a_stopped_search_resumes_and_keeps_what_finished(tmp_path):
+    """SIGTERM once the first configuration has finished; the same command then completes the
+    budget without training the finished configuration again."""
+    data = chain(tmp_path / "data", False)
+    config = tmp_path / "stopped.yaml"
+    text = config_text(data, tmp_path / "results").replace("  tiger:", "  tiger-off:\n    method: tiger\n  x:")
+    config.write_text(text.split("  tiger-off:")[0])  # pop and sasrec only
+    process = subprocess.Popen(
+        [sys.executable, "-m", "suite", "tune", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    trials = tmp_path / "results" / "tuned" / TUNING / "trials"
+    deadline = time.time() + 240
+    while time.time() < deadline and not list(trials.glob("*/record.json")):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=180)
+    assert process.returncode != 0, "the search ended before it was stopped"
+    assert "Traceback" not in err, err[-2000:]
+    finished = {path: path.stat().st_mtime_ns for path in trials.glob("*/record.json")}
+    assert 1 <= len(finished) < SAMPLES
+
+    assert main(["tune", str(config)]) == 0
+    table = pd.read_csv(tmp_path / "results" / "tuned" / TUNING / "sasrec.csv")
+    assert len(table) == SAMPLES
+    assert {path: path.stat().st_mtime_ns for path in finished} == finished
