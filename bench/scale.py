@@ -45,6 +45,8 @@ TOKENIZERS = ("rq-kmeans", "mh-vqvae", "rq-vae")
 METHODS = ("sasrec", "tiger", "llada-rec", "madrec", "greed")
 SMALL = {"hidden_size": 32, "inner_size": 64, "d_model": 32, "d_ff": 64}
 """Model widths for the training stage: small and equal, as the cost per user is the subject."""
+HISTORY = 20
+"""The context every method reads here (configs/fair.yaml's): the cost per user grows with it."""
 COSTS = ("seconds", "per 1k users s", "users/s", "bytes/user", "train s")
 """The costs a stage can report; each one it reports gets a growth exponent."""
 
@@ -175,11 +177,11 @@ def stage_method(name: str):
         if "tokenizer" in params:  # the codes' content does not change the cost: random codes, no fit
             params["tokenizer"] = {"name": "random"}
         method = cls(params)
-        context = _timed_context()(data=data, params=params, seed=0, device=torch.device("cpu"), history=50)
+        context = _timed_context()(data=data, params=params, seed=0, device=torch.device("cpu"), history=HISTORY)
         clock = time.perf_counter()
         method.fit(context)
         train = time.perf_counter() - clock - context.excluded
-        histories = data.test_histories(50)[:256]
+        histories = data.test_histories(HISTORY)[:256]
         with torch.no_grad():  # a warm-up: the decoder's lookup tables are built on first use, once a model
             method.recommend(histories[:8], 10)
         clock = time.perf_counter()
@@ -212,7 +214,7 @@ def stage_trial(name: str):
         if "tokenizer" in params:
             params["tokenizer"] = {"name": "rq-kmeans", "input": "cooccurrence", "codebook_size": 256}
         spec = TrialSpec(
-            dataset=DatasetConfig(name="scale", loader="atomic", path=str(folder), history=20),
+            dataset=DatasetConfig(name="scale", loader="atomic", path=str(folder), history=HISTORY),
             method=name,
             method_class=name,
             params_json=canonical_json(params),
