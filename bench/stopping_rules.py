@@ -88,6 +88,7 @@ def epoch_log(config, method: str, seed: int, epochs: int, out: Path) -> pd.Data
     work = Store(out / "work")
     work.checkpoint_file(spec.key).unlink(missing_ok=True)  # the test column is not checkpointed: start over
     _, run = fit_trial(spec, work, context=ScoredOnTest)
+    work.checkpoint_file(spec.key).unlink(missing_ok=True)
     metric = f"valid_{spec.select_metric}"
     log = pd.DataFrame({"epoch": [r["epoch"] for r in run.log], "valid": [r[metric] for r in run.log]})
     log = pd.concat([log, pd.DataFrame(run.halves)], axis=1)
