@@ -89,7 +89,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
     config, _ = _load(args.config, args.experiment, args.overrides, take_tuned=False)
     root = Path(config.results_dir) / config.experiment
-    chosen = run_tuning(config, root, args.rows)
+    chosen = run_tuning(config, root, args.rows, args.address or os.environ.get("RAY_ADDRESS"))
     for name, params in chosen.items():
         print(f"{name}: {params}")
     print(f"chosen parameters in {root / TUNED_FILE}; every configuration in {root / 'tuning'}")
@@ -181,6 +181,7 @@ def parser() -> argparse.ArgumentParser:
     tune.add_argument("config")
     tune.add_argument("--experiment", help="results folder name (default: the YAML's experiment)")
     tune.add_argument("--row", action="append", dest="rows", metavar="ROW", help="tune only this methods: entry")
+    tune.add_argument("--address", help="join this Ray cluster (default: $RAY_ADDRESS, else a local Ray)")
     _add_overrides(tune)
     tune.set_defaults(handler=cmd_tune)
     validate = commands.add_parser("validate", help="check a benchmark YAML and count its trials")

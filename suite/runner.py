@@ -190,7 +190,8 @@ def check_resources(specs: list[TrialSpec]) -> None:
             )
 
 
-def _start_ray(address: str | None) -> None:
+def start_ray(address: str | None) -> None:
+    """Join the Ray cluster at `address` (checked first), or start a local Ray."""
     import ray
 
     if address:
@@ -304,7 +305,7 @@ def _tune(config: BenchmarkConfig, pending: list[TrialSpec], store: Store, addre
 
     from suite.tracking import tracking_callbacks  # imports Ray, which only a run needs
 
-    _start_ray(address)
+    start_ray(address)
     interrupt_on_sigterm()
     check_resources(pending)
     if address:

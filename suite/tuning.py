@@ -308,10 +308,13 @@ def tuned_yaml(config: BenchmarkConfig, chosen: dict[str, dict[str, Any]]) -> st
     return head + yaml.safe_dump(body, sort_keys=False)
 
 
-def run_tuning(config: BenchmarkConfig, root: Path, rows: list[str] | None = None) -> dict[str, dict[str, Any]]:
-    """Tune every entry with a `search:` space (or only `rows`); write the tables and
-    `tuned.yaml` under `root`; return the chosen parameters of each entry."""
-    from suite.runner import _start_ray, interrupt_on_sigterm
+def run_tuning(
+    config: BenchmarkConfig, root: Path, rows: list[str] | None = None, address: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Tune every entry with a `search:` space (or only `rows`), on the Ray cluster at `address`
+    if given; write every tuned entry's tables and `tuned.yaml` under `root`; return the chosen
+    parameters of each entry."""
+    from suite.runner import check_shared_store, interrupt_on_sigterm, start_ray
 
     store = Store(Path(root).resolve() / TUNING)
     all_rows = tuning_rows(config)
@@ -320,28 +323,22 @@ def run_tuning(config: BenchmarkConfig, root: Path, rows: list[str] | None = Non
         if name not in known:
             raise SuiteError(f"--row {name}: not an entry with a search: space (those: {', '.join(known)})")
     interrupt_on_sigterm()
-    chosen: dict[str, dict[str, Any]] = {}
     for row in all_rows:
-        if rows and row.name not in rows:
-            continue
-        frame = tuning_table(row, store, config.tuning)
-        if len(frame) < config.tuning.samples:
-            _start_ray(None)
-            interrupt_on_sigterm()
+        if (not rows or row.name in rows) and len(tuning_table(row, store, config.tuning)) < config.tuning.samples:
+            start_ray(address)
+            interrupt_on_sigterm()  # again: Ray sets its own
+            if address:
+                check_shared_store(store)
             _tune_row(config, row, store)
-            frame = tuning_table(row, store, config.tuning)
+    chosen: dict[str, dict[str, Any]] = {}
+    for row in all_rows:  # those tuned in an earlier sitting too
+        frame = tuning_table(row, store, config.tuning)
         if frame.empty:
             continue
         write_frame(store.root / f"{row.name}.csv", frame)
         write_text(store.root / f"{row.name}.md", _markdown(row, frame, config))
         best = frame[frame["chosen"]].iloc[0]
         chosen[row.name] = nested({name: _plain(best[name]) for name in row.entry.search})
-    for row in all_rows:  # rows tuned in an earlier sitting keep their place in the file
-        if row.name not in chosen:
-            frame = tuning_table(row, store, config.tuning)
-            if not frame.empty:
-                best = frame[frame["chosen"]].iloc[0]
-                chosen[row.name] = nested({name: _plain(best[name]) for name in row.entry.search})
     write_text(Path(root) / TUNED_FILE, tuned_yaml(config, chosen))
     return chosen
 
