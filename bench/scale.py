@@ -260,7 +260,7 @@ STAGES = {
     **{f"method:{name}": stage_method(name) for name in METHODS},
     "store": stage_store,
 }
-TRIALS = {f"trial:{name}": stage_trial(name) for name in METHODS}
+TRIALS = {f"trial:{name}": stage_trial(name) for name in (*METHODS, "sasrec-bce")}
 """Whole trials (every user decoded on validation and test): asked for by name in --stages."""
 
 
