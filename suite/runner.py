@@ -298,9 +298,14 @@ def run_experiment(
         )
 
 
-def _tune(config: BenchmarkConfig, pending: list[TrialSpec], store: Store, address: str | None) -> None:
+def set_ray_environment() -> None:
+    """`RAY_ENVIRONMENT`, where the user has not set those variables, before Ray starts."""
     for name, value in RAY_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+
+
+def _tune(config: BenchmarkConfig, pending: list[TrialSpec], store: Store, address: str | None) -> None:
+    set_ray_environment()
     from ray import tune
 
     from suite.tracking import tracking_callbacks  # imports Ray, which only a run needs

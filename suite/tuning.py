@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
@@ -202,10 +201,9 @@ def _search_algorithm(tuning: TuningConfig) -> Any:
 def _tune_row(config: BenchmarkConfig, row: TuningRow, store: Store) -> None:
     from ray import tune
 
-    from suite.runner import RAY_ENVIRONMENT
+    from suite.runner import set_ray_environment
 
-    for name, value in RAY_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+    set_ray_environment()
     tuning = config.tuning
     metric = f"valid_{row.base.select_metric}"
     resources = row.base.resources
@@ -245,7 +243,10 @@ def _tune_row(config: BenchmarkConfig, row: TuningRow, store: Store) -> None:
             f"tuning {row.name}: {len(results.errors)} of {len(results)} configurations failed ({first}); "
             f"the finished ones are kept, and `suite tune` again retries the others"
         )
-    if len(tuning_table(row, store, tuning)) < tuning.samples:  # Tune stopped early: Ctrl-C or SIGTERM
+    table = tuning_table(row, store, tuning)
+    for key in table.get("key", []):  # a configuration ASHA stopped may have saved one more epoch
+        store.checkpoint_file(key).unlink(missing_ok=True)
+    if len(table) < tuning.samples:  # Tune stopped early: Ctrl-C or SIGTERM
         raise KeyboardInterrupt
 
 
