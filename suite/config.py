@@ -369,7 +369,8 @@ def _tuned_params(
         if param in given and param != "tokenizer":
             raise read.fail(_join(key, param), "is also chosen by the tuned: file; set it in one place")
         if param == "tokenizer":
-            value = {**given.get("tokenizer", {}), **read.mapping(value, _join(key, param))}
+            base = given.get("tokenizer") or schema.training.get("tokenizer") or {}  # the entry's, else the default
+            value = {**base, **read.mapping(value, _join(key, param))}
         params[param] = schema.value(param, value, _join(key, param))
     return params
 

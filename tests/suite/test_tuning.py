@@ -230,3 +230,12 @@ def test_a_stopped_search_resumes_and_keeps_what_finished(tmp_path):
     table = pd.read_csv(tmp_path / "results" / "tuned" / TUNING / "sasrec.csv")
     assert len(table) == SAMPLES
     assert {path: path.stat().st_mtime_ns for path in finished} == finished
+
+
+def test_a_tuned_tokenizer_key_completes_the_methods_default_tokenizer(tmp_path):
+    tuned = tmp_path / "tuned.yaml"
+    tuned.write_text("tuning: {samples: 2}\nmethods:\n  tiger: {tokenizer: {codebook_size: 64}}\n")
+    path = tmp_path / "b.yaml"
+    path.write_text(f"datasets:\n  ml-100k: {{}}\nmethods:\n  tiger: {{}}\ntuned: {tuned}\n")
+    tokenizer = load_config(path).methods["tiger"].params["tokenizer"]
+    assert (tokenizer["name"], tokenizer["codebook_size"]) == ("rq-vae", 64)
