@@ -6,10 +6,21 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CONFIG ?= benchmark.yaml
 
-.PHONY: benchmark test test-fast lint format bench bench-floor bench-decoding bench-scale install clean
+.PHONY: benchmark tune fair test test-fast lint format bench bench-floor bench-decoding bench-scale install clean
 
 benchmark: $(STAMP)
 	$(PY) -m suite run $(CONFIG)
+
+# The fair comparison (configs/fair.yaml): `make tune` searches every method's space on validation
+# with one budget and writes results/fair/tuned.yaml; `make fair` trains the chosen configurations
+# on 3 seeds and tests them once. Both resume where they stopped.
+FAIR ?= configs/fair.yaml
+
+tune: $(STAMP)
+	$(PY) -m suite tune $(FAIR)
+
+fair: $(STAMP)
+	$(PY) -m suite run $(FAIR) --set tuned=results/fair/tuned.yaml
 
 # Two pytest-xdist workers, each test file on one of them (a file's Ray fixture is set up once),
 # then the tests marked serial alone (a head and a worker node started with `ray start`, whose

@@ -14,6 +14,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from suite.errors import SuiteError
+from suite.ray_environment import set_ray_environment
 from suite.store import LEADERBOARD, Store
 
 
@@ -211,6 +212,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    set_ray_environment()  # before any command imports Ray
     args = parser().parse_args(argv)
     try:
         return args.handler(args)

@@ -18,7 +18,8 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from suite.data.prepare import prepare
 from suite.errors import SuiteError
 from suite.manifest import config_digest, git_state, hardware, now, package_versions
 from suite.matrix import TrialSpec, ablation_manifest, row_labels, row_terms
+from suite.ray_environment import set_ray_environment
 from suite.report.build import build_report
 from suite.report.datasets import write_dataset_stats
 from suite.store import Store
@@ -36,11 +38,6 @@ from suite.types import DEFAULT_VARIANT, BenchmarkConfig
 
 LABEL_LENGTH = 60  # of a trial's readable name, before its seed and key
 ADDRESS_TIMEOUT = 10  # seconds to reach --address
-
-RAY_ENVIRONMENT = {
-    "RAY_CHDIR_TO_TRIAL_DIR": "0",  # trials write to the absolute store path, not Ray's trial folder
-    "RAY_DEDUP_LOGS": "0",  # show every trial's per-epoch line
-}
 
 
 @dataclass
@@ -190,15 +187,27 @@ def check_resources(specs: list[TrialSpec]) -> None:
             )
 
 
-def start_ray(address: str | None) -> None:
-    """Join the Ray cluster at `address` (checked first), or start a local Ray."""
+@contextmanager
+def ray_session(address: str | None) -> Iterator[None]:
+    """Join the Ray cluster at `address` (checked first), or start a local Ray, unless this process
+    is already connected; disconnect on leaving if this call connected, so that a later `ray.init`
+    in the same process (another run, a test's own cluster) starts clean."""
+    set_ray_environment()
     import ray
 
     if address:
         check_address(address)
-        ray.init(address=address, ignore_reinit_error=True, log_to_driver=True)
+    if ray.is_initialized():
+        yield
+        return
+    if address:
+        ray.init(address=address, log_to_driver=True)
     else:
-        ray.init(include_dashboard=False, ignore_reinit_error=True, log_to_driver=True, logging_level="WARNING")
+        ray.init(include_dashboard=False, log_to_driver=True, logging_level="WARNING")
+    try:
+        yield
+    finally:
+        ray.shutdown()
 
 
 def run_experiment(
@@ -298,19 +307,16 @@ def run_experiment(
         )
 
 
-def set_ray_environment() -> None:
-    """`RAY_ENVIRONMENT`, where the user has not set those variables, before Ray starts."""
-    for name, value in RAY_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
-
-
 def _tune(config: BenchmarkConfig, pending: list[TrialSpec], store: Store, address: str | None) -> None:
-    set_ray_environment()
+    with ray_session(address):
+        _fit_pending(config, pending, store, address)
+
+
+def _fit_pending(config: BenchmarkConfig, pending: list[TrialSpec], store: Store, address: str | None) -> None:
     from ray import tune
 
     from suite.tracking import tracking_callbacks  # imports Ray, which only a run needs
 
-    start_ray(address)
     interrupt_on_sigterm()
     check_resources(pending)
     if address:

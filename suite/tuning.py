@@ -201,9 +201,6 @@ def _search_algorithm(tuning: TuningConfig) -> Any:
 def _tune_row(config: BenchmarkConfig, row: TuningRow, store: Store) -> None:
     from ray import tune
 
-    from suite.runner import set_ray_environment
-
-    set_ray_environment()
     tuning = config.tuning
     metric = f"valid_{row.base.select_metric}"
     resources = row.base.resources
@@ -315,7 +312,7 @@ def run_tuning(
     """Tune every entry with a `search:` space (or only `rows`), on the Ray cluster at `address`
     if given; write every tuned entry's tables and `tuned.yaml` under `root`; return the chosen
     parameters of each entry."""
-    from suite.runner import check_shared_store, interrupt_on_sigterm, start_ray
+    from suite.runner import check_shared_store, interrupt_on_sigterm, ray_session
 
     store = Store(Path(root).resolve() / TUNING)
     all_rows = tuning_rows(config)
@@ -324,13 +321,18 @@ def run_tuning(
         if name not in known:
             raise SuiteError(f"--row {name}: not an entry with a search: space (those: {', '.join(known)})")
     interrupt_on_sigterm()
-    for row in all_rows:
-        if (not rows or row.name in rows) and len(tuning_table(row, store, config.tuning)) < config.tuning.samples:
-            start_ray(address)
+    pending = [
+        row
+        for row in all_rows
+        if (not rows or row.name in rows) and len(tuning_table(row, store, config.tuning)) < config.tuning.samples
+    ]
+    if pending:
+        with ray_session(address):
             interrupt_on_sigterm()  # again: Ray sets its own
             if address:
                 check_shared_store(store)
-            _tune_row(config, row, store)
+            for row in pending:
+                _tune_row(config, row, store)
     chosen: dict[str, dict[str, Any]] = {}
     for row in all_rows:  # those tuned in an earlier sitting too
         frame = tuning_table(row, store, config.tuning)

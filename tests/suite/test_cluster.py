@@ -109,7 +109,6 @@ def test_a_store_the_workers_cannot_write_fails_clearly(cluster, tmp_path):
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the results folder's parent should be")
-    ray.shutdown()  # the sweep above left its driver connected
     ray.init(address=cluster, logging_level="ERROR")
     try:
         with pytest.raises(SuiteError, match="on a cluster it must be on storage that every node shares"):

@@ -42,8 +42,11 @@ def finished(local_ray, tmp_path_factory):
 
 
 def test_every_trial_completes_through_ray_tune(finished):
+    import ray
+
     _, specs, root, outcome = finished
     assert (outcome.trained, outcome.skipped, outcome.failed) == (4, 0, [])
+    assert ray.is_initialized()  # the run left connected the Ray that the fixture, not the run, started
     store = Store(root)
     assert store.trial_keys() == sorted(spec.key for spec in specs)
     for name in ("leaderboard.md", "leaderboard.tex", "leaderboard.csv", "manifest.json", "datasets.md"):

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import ray
 import yaml
 
 from suite.cli import main
@@ -78,6 +79,7 @@ def tune(folder: Path, randomize_test: bool) -> Path:
     path = folder / "benchmark.yaml"
     path.write_text(config_text(data, folder / "results"))
     assert main(["tune", str(path)]) == 0
+    assert not ray.is_initialized()  # the tune disconnected the Ray it started: a later ray.init starts clean
     return folder / "results" / "tuned"
 
 
