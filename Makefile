@@ -6,10 +6,15 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CONFIG ?= benchmark.yaml
 
-.PHONY: benchmark tune fair test test-fast lint format bench bench-floor bench-decoding bench-scale install clean
+.PHONY: benchmark ablations tune fair test test-fast lint format bench bench-floor bench-decoding bench-scale install clean
 
 benchmark: $(STAMP)
 	$(PY) -m suite run $(CONFIG)
+
+# The ablations that train models of their own (attention masks, tokenizers, SID input, loss terms):
+# results/ml100k-ablations/. The decoding ablations (order, steps, beam) are part of `make benchmark`.
+ablations: $(STAMP)
+	$(PY) -m suite run configs/ablations.yaml
 
 # The fair comparison (configs/fair.yaml): `make tune` searches every method's space on validation
 # with one budget and writes results/fair/tuned.yaml; `make fair` trains the chosen configurations
