@@ -4,11 +4,18 @@ For every method, in one run on the same threads:
 - the wall time of each stage: data preparation, item-text embedding, tokenizer fit (cold
   when `--cold` points the cache at an empty folder), one training epoch, one validation pass;
 - training tokens per second (token ids looked up by the model's largest embedding table, its
-  token or item table, while it trains), and the achieved FLOP/s (about 6 x parameters x tokens) as a fraction of the
-  dense fp32 matmul FLOP/s measured at the start of the run;
+  token or item table, while it trains), and the achieved FLOP/s as a fraction of the dense
+  fp32 matmul FLOP/s measured at the start of the run;
 - decoding users per second on test users, for every step count T = 1..m of the diffusion
   methods, as a ratio against T = m (against T = m without the history cache, for the
-  methods whose attention mask lets decoding cache the history).
+  methods whose attention mask lets decoding cache the history), and decoding's achieved
+  FLOP/s as a fraction of the same matmul peak.
+
+FLOPs are counted, not estimated: torch's FlopCounterMode counts every matmul and attention
+kernel as it runs (forward and backward), in a second pass of the same work (a training epoch
+on a fresh model of the same seed; decoding on the first `FLOP_USERS` users, scaled per user),
+so that the timed pass carries no counting overhead. Elementwise work (activations, norms,
+dropout, softmax) is not counted: it is the overhead the fraction shows.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from contextlib import contextmanager
 
 import torch
 from tabulate import tabulate
+from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
 
 from suite.context import TrainContext
 from suite.registry import get_method
@@ -38,6 +46,27 @@ def matmul_flops(seconds: float = 2.0, size: int = 1024) -> float:
         a @ b
         count += 1
     return 2 * size**3 * count / (time.perf_counter() - clock)
+
+
+def _cpu_attention_flops(query, key, value, *args, out_shape=None, **kwargs) -> int:
+    return sdpa_flop_count(query, key, value)
+
+
+def _cpu_attention_backward_flops(grad_out, query, key, value, *args, out_shape=None, **kwargs) -> int:
+    return sdpa_backward_flop_count(grad_out, query, key, value)
+
+
+CPU_ATTENTION_FLOPS = {
+    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu: _cpu_attention_flops,
+    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward: _cpu_attention_backward_flops,
+}
+"""torch's counter knows the GPU attention kernels; the CPU one counts with the same formulas."""
+FLOP_USERS = 64
+"""Users decoded under the FLOP counter: decoding's FLOPs per user do not depend on the user."""
+
+
+def flop_counter() -> FlopCounterMode:
+    return FlopCounterMode(display=False, custom_mapping=CPU_ATTENTION_FLOPS)
 
 
 @contextmanager
@@ -57,14 +86,19 @@ def embedding_lookups() -> Iterator[dict[torch.nn.Module, int]]:
 
 
 class TimedContext(TrainContext):
-    """A TrainContext that times its validation passes."""
+    """A TrainContext that times its validation passes and, given the FLOP counter it runs under,
+    keeps their FLOPs apart from training's."""
 
     validation_seconds: float = 0.0
+    validation_flops: int = 0
+    counter: FlopCounterMode | None = None
 
     def validate(self, method) -> dict[str, float]:
+        counted = self.counter.get_total_flops() if self.counter else 0
         clock = time.perf_counter()
         scores = super().validate(method)
         self.validation_seconds += time.perf_counter() - clock
+        self.validation_flops += (self.counter.get_total_flops() if self.counter else 0) - counted
         return scores
 
 
@@ -84,20 +118,28 @@ def stage_times(data, method_name: str, seed: int) -> dict[str, float]:
     return {"embed_s": embedded, "tokenizer_s": time.perf_counter() - clock}
 
 
-def train_one_epoch(data, method_name: str, seed: int) -> tuple[object, dict[str, float]]:
-    """Fit one epoch: seconds of training proper and of validation, training tokens, parameters."""
+def train_one_epoch(data, method_name: str, seed: int, history: int) -> tuple[object, dict[str, float]]:
+    """Fit one epoch: seconds of training proper and of validation, training tokens, and the
+    FLOPs of training proper (counted on a second fit of a fresh model with the same seed)."""
     cls = get_method(method_name)
     params = {**cls.defaults, **cls.inference_defaults}
     params.update({k: 1 for k in ("epochs", "patience") if k in params})
     if "tokenizer" in params:
         params["tokenizer"] = complete_tokenizer(params["tokenizer"])
-    method = cls(params)
-    run = TimedContext(data=data, params=params, seed=seed, device=torch.device("cpu"), history=50)
-    torch.manual_seed(seed)
-    clock = time.perf_counter()
-    with embedding_lookups() as counts:
+
+    def fit(counter: FlopCounterMode | None) -> tuple[object, TimedContext, float]:
+        method = cls(params)
+        run = TimedContext(data=data, params=params, seed=seed, device=torch.device("cpu"), history=history)
+        run.counter = counter
+        torch.manual_seed(seed)
+        clock = time.perf_counter()
         method.fit(run)
-    total = time.perf_counter() - clock
+        return method, run, time.perf_counter() - clock
+
+    with embedding_lookups() as counts:
+        method, run, total = fit(None)
+    with flop_counter() as counter:
+        _, counted, _ = fit(counter)
     model = getattr(method, "model", None)
     tables = [m for m in model.modules() if isinstance(m, torch.nn.Embedding)] if model is not None else []
     tokens = counts.get(max(tables, key=lambda m: m.num_embeddings), 0) if tables else 0
@@ -105,12 +147,13 @@ def train_one_epoch(data, method_name: str, seed: int) -> tuple[object, dict[str
         "train_s": total - run.validation_seconds,
         "valid_s": run.validation_seconds,
         "tokens": tokens,
-        "parameters": method.n_parameters(),
+        "train_flops": counter.get_total_flops() - counted.validation_flops,
     }
 
 
-def decoding_rows(method, method_name: str, histories, k: int = 10) -> list[list]:
-    """users/s on `histories` for each step count (diffusion) or the default decoding.
+def decoding_rows(method, method_name: str, histories, peak: float, k: int = 10) -> list[list]:
+    """users/s on `histories` for each step count (diffusion) or the default decoding, and the
+    achieved FLOP/s as a fraction of `peak`.
 
     Where a diffusion method decodes from a history cache, the first row (the reference) is
     T = m with the history re-run on every pass instead."""
@@ -128,8 +171,12 @@ def decoding_rows(method, method_name: str, histories, k: int = 10) -> list[list
         with torch.no_grad():
             method.recommend(histories, k, **overrides)
         rate = len(histories) / (time.perf_counter() - clock)
+        counted = histories[:FLOP_USERS]
+        with torch.no_grad(), flop_counter() as counter:
+            method.recommend(counted, k, **overrides)
+        flops_per_user = counter.get_total_flops() / len(counted)
         reference = reference or rate
-        rows.append([method_name, label, rate, rate / reference])
+        rows.append([method_name, label, rate, rate / reference, flops_per_user * rate / peak])
     return rows
 
 
@@ -139,6 +186,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--users", type=int, default=300, help="test users decoded per setting")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--history", type=int, default=20, help="items of context every method reads (configs/fair.yaml's: 20)"
+    )
     parser.add_argument("--cold", action="store_true", help="use an empty cache, so every stage is computed")
     args = parser.parse_args()
     if args.cold:
@@ -150,13 +200,13 @@ def main() -> None:
     clock = time.perf_counter()
     data = prepare(DatasetConfig(name="ml-100k", loader="atomic"))
     prepare_s = time.perf_counter() - clock
-    histories = data.test_histories(50)[: args.users]
+    histories = data.test_histories(args.history)[: args.users]
     stages, decoding = [], []
     for name in args.methods:
         times = stage_times(data, name, args.seed)
-        method, fit = train_one_epoch(data, name, args.seed)
+        method, fit = train_one_epoch(data, name, args.seed, args.history)
         tokens_per_s = fit["tokens"] / fit["train_s"] if fit["train_s"] > 0 else 0.0
-        fraction = 6 * fit["parameters"] * tokens_per_s / peak
+        fraction = fit["train_flops"] / fit["train_s"] / peak if fit["train_s"] > 0 else 0.0
         stages.append(
             [
                 name,
@@ -169,9 +219,12 @@ def main() -> None:
                 fraction,
             ]
         )
-        decoding += decoding_rows(method, name, histories)
+        decoding += decoding_rows(method, name, histories, peak)
         prepare_s = 0.0  # prepared once, shared by every method
-    print(f"ML-100K, {args.threads} CPU thread(s); dense fp32 matmul: {peak / 1e9:.1f} GFLOP/s")
+    print(
+        f"ML-100K, {args.history} items of context, {args.threads} CPU thread(s); "
+        f"dense fp32 matmul: {peak / 1e9:.1f} GFLOP/s"
+    )
     print(
         tabulate(
             stages,
@@ -190,7 +243,13 @@ def main() -> None:
     )
     print()
     print(f"decoding {len(histories)} test users (T = steps; ratio against the first row of each method)")
-    print(tabulate(decoding, headers=["method", "T", "users/s", "ratio"], floatfmt=(".0f", ".0f", ".1f", ".2f")))
+    print(
+        tabulate(
+            decoding,
+            headers=["method", "T", "users/s", "ratio", "of matmul"],
+            floatfmt=(".0f", ".0f", ".1f", ".2f", ".2%"),
+        )
+    )
 
 
 if __name__ == "__main__":
