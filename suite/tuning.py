@@ -333,6 +333,14 @@ def run_tuning(
                 check_shared_store(store)
             for row in pending:
                 _tune_row(config, row, store)
+    return write_tuning_results(config, all_rows, store, Path(root))
+
+
+def write_tuning_results(
+    config: BenchmarkConfig, all_rows: list[TuningRow], store: Store, root: Path
+) -> dict[str, dict[str, Any]]:
+    """Each entry's table of configurations under `store`, and `root`/tuned.yaml with the chosen
+    parameters of every entry whose search has its whole budget; return those parameters."""
     chosen: dict[str, dict[str, Any]] = {}
     for row in all_rows:  # those tuned in an earlier sitting too
         frame = tuning_table(row, store, config.tuning)
@@ -340,9 +348,12 @@ def run_tuning(
             continue
         write_frame(store.root / f"{row.name}.csv", frame)
         write_text(store.root / f"{row.name}.md", _markdown(row, frame, config))
+        if len(frame) < config.tuning.samples:  # a search a stopped sitting left unfinished
+            print(f"tuning {row.name}: {len(frame)} of {config.tuning.samples} configurations; not in {TUNED_FILE}")
+            continue
         best = frame[frame["chosen"]].iloc[0]
         chosen[row.name] = nested({name: _plain(best[name]) for name in row.entry.search})
-    write_text(Path(root) / TUNED_FILE, tuned_yaml(config, chosen))
+    write_text(root / TUNED_FILE, tuned_yaml(config, chosen))
     return chosen
 
 

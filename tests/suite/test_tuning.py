@@ -16,7 +16,8 @@ from suite.cli import main
 from suite.config import load_config
 from suite.data.prepare import prepare
 from suite.errors import ConfigError
-from suite.tuning import TUNED_FILE, TUNING
+from suite.store import Store, write_json
+from suite.tuning import TUNED_FILE, TUNING, tuning_rows, write_tuning_results
 from suite.types import DatasetConfig
 
 SAMPLES = 3
@@ -241,3 +242,30 @@ def test_a_tuned_tokenizer_key_completes_the_methods_default_tokenizer(tmp_path)
     path.write_text(f"datasets:\n  ml-100k: {{}}\nmethods:\n  tiger: {{}}\ntuned: {tuned}\n")
     tokenizer = load_config(path).methods["tiger"].params["tokenizer"]
     assert (tokenizer["name"], tokenizer["codebook_size"]) == ("rq-vae", 64)
+
+
+def test_a_search_short_of_its_budget_stays_out_of_tuned_yaml(tmp_path):
+    """A stopped sitting leaves sasrec with every configuration and tiger with one: tuned.yaml
+    holds sasrec's best and nothing for tiger, whose table lists what it has."""
+    path = tmp_path / "b.yaml"
+    path.write_text(config_text(tmp_path / "data", tmp_path / "results"))
+    config = load_config(path, take_tuned=False)
+    store = Store(tmp_path / "results" / "tuned" / TUNING)
+    rows = {row.name: row for row in tuning_rows(config)}
+    scores = {"sasrec": [0.2, 0.5, 0.3], "tiger": [0.9]}
+    for name, valid in scores.items():
+        for index, score in enumerate(valid):
+            key = f"{name}{index}"
+            assignment = {
+                "learning_rate": 0.001 * (index + 1),
+                **({"tokenizer.codebook_size": 8} if name == "tiger" else {}),
+            }
+            sample = {"key": key, "assignment": assignment, "started": float(index)}
+            write_json(store.root / "samples" / rows[name].search_key(config.tuning) / f"t{index}.json", sample)
+            record = {"key": key, "valid": score, "best_epoch": 1, "epochs": 1, "stopped": "epoch cap", "seconds": 1.0}
+            write_json(store.trial_dir(key) / "record.json", record)
+    chosen = write_tuning_results(config, list(rows.values()), store, tmp_path / "results" / "tuned")
+    assert chosen == {"sasrec": {"learning_rate": 0.002}}
+    tuned = yaml.safe_load((tmp_path / "results" / "tuned" / TUNED_FILE).read_text())
+    assert tuned["methods"] == {"sasrec": {"learning_rate": 0.002}}
+    assert len(pd.read_csv(store.root / "tiger.csv")) == 1
