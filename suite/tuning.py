@@ -108,21 +108,23 @@ def sampled_spec(base: TrialSpec, assignment: dict[str, Any]) -> TrialSpec:
 
 class RecordingASHA(ASHAScheduler):
     """Ray Tune's ASHA, which also writes the record of each configuration it stops (from the
-    epoch log the trainable wrote before reporting), so the tuning table can say so."""
+    epoch log the trainable wrote before reporting), so the tuning table can say so. The store
+    is the one each result names: a scheduler restored from a moved folder (a committed copy
+    resumed on another machine) would otherwise write to the path it was pickled with."""
 
-    def __init__(self, tuning: TuningConfig, metric: str, store_root: str) -> None:
+    def __init__(self, tuning: TuningConfig, metric: str) -> None:
         super().__init__(
             time_attr="epoch",
             max_t=tuning.max_epochs,
             grace_period=min(tuning.grace_period, tuning.max_epochs),
             reduction_factor=tuning.reduction_factor,
         )
-        self.store_root, self.score = store_root, metric
+        self.score = metric
 
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict) -> str:
         decision = super().on_trial_result(tune_controller, trial, result)
         if decision == TrialScheduler.STOP and "key" in result:
-            store = Store(Path(self.store_root))
+            store = Store(Path(result["store"]))
             folder = store.trial_dir(result["key"])
             if not (folder / RECORD).is_file():
                 epoch = int(result["epoch"])
@@ -147,7 +149,7 @@ def _tuning_trainable(config: dict[str, Any], base: dict, store_root: str, searc
         write_json(sample, {"key": spec.key, "assignment": config, STARTED: time.time()})
     if (folder / RECORD).is_file():  # a configuration drawn twice, or finished before a restore
         record = read_json_file(folder / RECORD)
-        tune.report({"key": spec.key, "epoch": record["epochs"], metric: record["valid"]})
+        tune.report({"key": spec.key, "store": store_root, "epoch": record["epochs"], metric: record["valid"]})
         return
     write_json(folder / "spec.json", spec.to_dict())
     rows = _read_log(folder)
@@ -161,7 +163,9 @@ def _tuning_trainable(config: dict[str, Any], base: dict, store_root: str, searc
         write_frame(folder / LOG, pd.DataFrame(rows))
         score = row.get(metric, float("nan"))
         print(f"{label} epoch {row['epoch']} loss={row.get('loss', float('nan')):.4f} {metric}={score:.4f}")
-        tune.report({"key": spec.key, "epoch": row["epoch"], metric: score, "epoch_seconds": seconds})
+        tune.report(
+            {"key": spec.key, "store": store_root, "epoch": row["epoch"], metric: score, "epoch_seconds": seconds}
+        )
 
     _, run = fit_trial(spec, store, on_epoch)
     patience_stop = run.best_epoch is not None and len(run.log) < int(spec.params.get("epochs", len(run.log)))
@@ -212,7 +216,7 @@ def _tune_row(config: BenchmarkConfig, row: TuningRow, store: Store) -> None:
     )
     folder = (store.root / "ray").resolve()
     path = folder / f"{row.name}-{row.search_key(tuning)}"
-    scheduler = RecordingASHA(tuning, metric, str(store.root)) if tuning.scheduler == "asha" else None
+    scheduler = RecordingASHA(tuning, metric) if tuning.scheduler == "asha" else None
     if tune.Tuner.can_restore(str(path)):
         print(f"tuning {row.name}: resuming the search in {path}")
         tuner = tune.Tuner.restore(str(path), trainable, resume_unfinished=True, resume_errored=True)
