@@ -47,6 +47,24 @@ def test_factorization_reproduces_a_low_rank_symmetric_matrix():
     np.testing.assert_allclose(vectors @ vectors.T, matrix, rtol=1e-4, atol=1e-3)
 
 
+def test_a_large_catalogs_randomized_solver_finds_the_same_factorization(monkeypatch):
+    """Above `RANDOMIZED_ABOVE` items the randomized SVD replaces ARPACK; on a matrix with a
+    spectral gap both give the same vectors up to each column's sign."""
+    from scipy import sparse
+
+    import suite.cooccurrence as cooccurrence
+
+    rng = np.random.default_rng(1)
+    basis, _ = np.linalg.qr(rng.normal(size=(300, 5)))
+    noise = rng.normal(scale=0.01, size=(300, 300))
+    matrix = sparse.csr_matrix(basis @ np.diag([9.0, 7.0, 5.0, 4.0, 3.0]) @ basis.T + (noise + noise.T) / 2)
+    exact = factorize(matrix, dim=5)
+    monkeypatch.setattr(cooccurrence, "RANDOMIZED_ABOVE", 299)
+    randomized = factorize(matrix, dim=5)
+    signs = np.sign((exact * randomized).sum(axis=0))
+    np.testing.assert_allclose(randomized * signs, exact, atol=1e-6)
+
+
 def test_vectors_come_from_training_items_only(isolated_cache):
     # users' last two items are the validation and test targets: item 4 occurs only there
     data = PreparedData(
