@@ -41,7 +41,16 @@ class _Level:
         """`[n, size]` child ids (int64) of valid prefixes `[n]` (>= 0)."""
         if self.table is not None:
             return self.table[prefix].long()
-        wanted = prefix[:, None] * self.size + torch.arange(self.size, device=prefix.device)
+        return self._find(prefix[:, None] * self.size + torch.arange(self.size, device=prefix.device))
+
+    def child(self, prefix: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        """`[n]` child ids (int64) of valid prefixes `[n]` by one code each: one lookup a pair,
+        where `children` looks up the whole codebook."""
+        if self.table is not None:
+            return self.table[prefix, code].long()
+        return self._find(prefix * self.size + code)
+
+    def _find(self, wanted: torch.Tensor) -> torch.Tensor:
         found = torch.searchsorted(self.keys, wanted).clamp(max=len(self.keys) - 1)
         return torch.where(self.keys[found] == wanted, found, -1)
 
@@ -80,7 +89,8 @@ class PrefixTrie:
         """Item ids of full SIDs `[n, depth]`; -1 where a SID names no item."""
         prefix = torch.zeros(len(codes), dtype=torch.long, device=codes.device)
         for level in range(self.depth):
-            prefix = self.next(prefix, level).gather(1, codes[:, level : level + 1]).squeeze(1)
+            child = self.levels[level].child(prefix.clamp(min=0), codes[:, level])
+            prefix = child.masked_fill(prefix < 0, -1)
         return torch.where(prefix >= 0, self.leaf_item[prefix.clamp(min=0)], prefix)
 
     def rank(self, codes: torch.Tensor, scores: torch.Tensor, k: int) -> tuple[np.ndarray, np.ndarray, float]:
