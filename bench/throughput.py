@@ -94,12 +94,15 @@ class TimedContext(TrainContext):
     counter: FlopCounterMode | None = None
 
     def validate(self, method) -> dict[str, float]:
-        counted = self.counter.get_total_flops() if self.counter else 0
+        counted = self._flops()
         clock = time.perf_counter()
         scores = super().validate(method)
         self.validation_seconds += time.perf_counter() - clock
-        self.validation_flops += (self.counter.get_total_flops() if self.counter else 0) - counted
+        self.validation_flops += self._flops() - counted
         return scores
+
+    def _flops(self) -> int:
+        return self.counter.get_total_flops() if self.counter else 0
 
 
 def stage_times(data, method_name: str, seed: int) -> dict[str, float]:

@@ -58,6 +58,10 @@ within 1.2%; ML-100K, ML-1M and Amazon's catalogs keep ARPACK's exact result."""
 RANDOMIZED_POWER_ITERATIONS = 6
 
 
+def uses_randomized_svd(n_items: int) -> bool:
+    return n_items > RANDOMIZED_ABOVE
+
+
 def factorize(matrix: sparse.csr_matrix, dim: int, seed: int = 0) -> np.ndarray:
     """`[n, dim]` rows of U * sqrt(S) from the top-`dim` singular triplets (zero-padded if rank is lower)."""
     n = matrix.shape[0]
@@ -65,7 +69,7 @@ def factorize(matrix: sparse.csr_matrix, dim: int, seed: int = 0) -> np.ndarray:
     vectors = np.zeros((n, dim), dtype=np.float32)
     if rank < 1:
         return vectors
-    if n > RANDOMIZED_ABOVE:
+    if uses_randomized_svd(n):
         u, s, _ = randomized_svd(matrix.astype(np.float64), rank, n_iter=RANDOMIZED_POWER_ITERATIONS, random_state=seed)
     else:
         start = np.random.default_rng(seed).standard_normal(n)
@@ -78,7 +82,7 @@ def factorize(matrix: sparse.csr_matrix, dim: int, seed: int = 0) -> np.ndarray:
 def cooccurrence_vectors(data: PreparedData, dim: int = 64, window: int = 5) -> np.ndarray:
     """`[n_items, dim]` collaborative vectors of the training sequences, through the cache."""
     sequences = data.train_sequences()
-    solver = {"solver": "randomized"} if data.n_items > RANDOMIZED_ABOVE else {}  # ARPACK's keys unchanged
+    solver = {"solver": "randomized"} if uses_randomized_svd(data.n_items) else {}  # ARPACK's keys unchanged
     settings = json.dumps({"dim": dim, "window": window, "n_items": data.n_items, **solver})
     lengths = np.array([len(s) for s in sequences], dtype=np.int64)
     key = content_hash(

@@ -191,23 +191,24 @@ def check_resources(specs: list[TrialSpec]) -> None:
 def ray_session(address: str | None) -> Iterator[None]:
     """Join the Ray cluster at `address` (checked first), or start a local Ray, unless this process
     is already connected; disconnect on leaving if this call connected, so that a later `ray.init`
-    in the same process (another run, a test's own cluster) starts clean."""
+    in the same process (another run, a test's own cluster) starts clean. SIGTERM is turned into
+    Ctrl-C inside the session (again after Ray starts: it sets its own handler)."""
     set_ray_environment()
     import ray
 
     if address:
         check_address(address)
-    if ray.is_initialized():
-        yield
-        return
-    if address:
+    started = not ray.is_initialized()
+    if started and address:
         ray.init(address=address, log_to_driver=True)
-    else:
+    elif started:
         ray.init(include_dashboard=False, log_to_driver=True, logging_level="WARNING")
+    interrupt_on_sigterm()
     try:
         yield
     finally:
-        ray.shutdown()
+        if started:
+            ray.shutdown()
 
 
 def run_experiment(
@@ -317,7 +318,6 @@ def _fit_pending(config: BenchmarkConfig, pending: list[TrialSpec], store: Store
 
     from suite.tracking import tracking_callbacks  # imports Ray, which only a run needs
 
-    interrupt_on_sigterm()
     check_resources(pending)
     if address:
         check_shared_store(store)

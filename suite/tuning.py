@@ -332,7 +332,6 @@ def run_tuning(
     ]
     if pending:
         with ray_session(address):
-            interrupt_on_sigterm()  # again: Ray sets its own
             if address:
                 check_shared_store(store)
             for row in pending:
