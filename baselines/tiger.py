@@ -24,6 +24,7 @@ from torch import nn
 from torch.nn import functional
 
 from suite.context import TrainContext
+from suite.dropout import Dropout
 from suite.nn import Block, BlockShape, config_from
 from suite.protocol import MethodBase, TopK, context_items
 from suite.registry import register
@@ -62,7 +63,7 @@ class TigerModel(nn.Module):
         self.decoder = nn.ModuleList(Block(**block, cross_attention=True) for _ in range(c.decoder_layers))
         self.encoder_norm = nn.LayerNorm(d)
         self.decoder_norm = nn.LayerNorm(d)
-        self.dropout = nn.Dropout(c.dropout)
+        self.dropout = Dropout(c.dropout)
         for embedding in (self.token, self.recency, self.code_position):
             nn.init.normal_(embedding.weight, std=0.02)  # small, so the tied output starts near uniform
 

@@ -19,6 +19,8 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from suite.dropout import Dropout
+
 NORMS = {"layer": nn.LayerNorm, "rms": nn.RMSNorm}
 ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU}
 
@@ -133,9 +135,9 @@ class Block(nn.Module):
         self.cross_attention = Attention(d_model, heads, d_kv, attention_dropout) if cross_attention else None
         self.ff_norm = NORMS[norm](d_model)
         self.feed_forward = nn.Sequential(
-            nn.Linear(d_model, d_ff), ACTIVATIONS[activation](), nn.Dropout(dropout), nn.Linear(d_ff, d_model)
+            nn.Linear(d_model, d_ff), ACTIVATIONS[activation](), Dropout(dropout), nn.Linear(d_ff, d_model)
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(
         self,

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from methods.diffusion.masks import attention_mask, blockwise_mask
+from suite.dropout import Dropout
 from suite.nn import NORMS, Block, BlockShape, Rotary
 
 POSITIONS = ("learned", "rotary")
@@ -80,7 +81,7 @@ class MaskPredictor(nn.Module):
             for _ in range(c.layers)
         )
         self.norm = NORMS[c.norm](c.d_model)
-        self.dropout = nn.Dropout(c.dropout)
+        self.dropout = Dropout(c.dropout)
         recency = torch.arange(items - 1, -1, -1).repeat_interleave(m)
         self.register_buffer("recency_index", recency, persistent=False)
         self.register_buffer("position_index", torch.arange(m).repeat(items), persistent=False)
