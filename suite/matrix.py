@@ -214,9 +214,13 @@ def row_labels(config: BenchmarkConfig, specs: Sequence[TrialSpec]) -> dict[str,
 def row_terms(config: BenchmarkConfig, specs: Sequence[TrialSpec]) -> dict[str, Any]:
     """The terms each row ran on, for the tables: the history items it read on each dataset (None
     for a method that reads none) and how many configurations the tuning of its parameters tried;
-    and the protocol the footer states (split, seeds, selection, tuning)."""
+    and the protocol the footer states (split, seeds, selection, tuning, and each trained row's
+    epoch cap and early-stopping patience)."""
     rows: dict[str, dict[str, Any]] = {}
+    stopping: dict[str, dict[str, int]] = {}
     for spec in specs:
+        if "epochs" in spec.params and "patience" in spec.params:
+            stopping[spec.row] = {"epochs": spec.params["epochs"], "patience": spec.params["patience"]}
         cls = get_method(spec.method_class)
         terms = rows.setdefault(
             spec.row, {"context_items": {}, "tuning_samples": config.methods[spec.method].tuned_samples}
@@ -230,6 +234,7 @@ def row_terms(config: BenchmarkConfig, specs: Sequence[TrialSpec]) -> dict[str, 
         "select_metric": config.evaluation.select_metric,
         "history": {name: dataset.history for name, dataset in config.datasets.items()},
         "tuning": dict(config.tuned_protocol),
+        "stopping": stopping,
     }
     return {"rows": rows, "protocol": protocol}
 

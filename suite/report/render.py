@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 from tabulate import tabulate
@@ -122,7 +122,7 @@ def footer(
             " the decoding variants of one trained model share its parameters and training time."
         )
     if board.protocol:
-        text += " " + protocol_sentence(board.protocol)
+        text += " " + protocol_sentence(board.protocol, board.shown)
     seeds = board.cells.groupby("row")["seeds"].max()
     if seeds.nunique() > 1:
         fewer = ", ".join(f"{board.shown(row)} ({n})" for row, n in seeds.items() if n < seeds.max())
@@ -146,8 +146,9 @@ def footer(
     return "".join([text, *(f" {note}" for note in notes)])
 
 
-def protocol_sentence(protocol: dict) -> str:
-    """The terms every row of the leaderboard shares: split, context, tuning, selection, seeds."""
+def protocol_sentence(protocol: dict, shown: Callable[[str], str] = str) -> str:
+    """The terms every row of the leaderboard shares: split, context, tuning, selection, seeds;
+    `shown` gives a row's name as the tables show it."""
     history = ", ".join(f"{name}: {n}" for name, n in protocol.get("history", {}).items())
     tuning = protocol.get("tuning") or {}
     if tuning:
@@ -163,9 +164,22 @@ def protocol_sentence(protocol: dict) -> str:
         f"Protocol: {protocol.get('split')} split (each user's last item is the test target, the one before it"
         f" the validation target); context (column Context): the latest items of history a row reads, the"
         f" dataset's history ({history}) unless the row sets its own. {tuned} Each trial is early-stopped on"
-        f" validation {protocol.get('select_metric')}, and the test split is scored once, at the best epoch."
-        f" Seeds: {', '.join(map(str, protocol.get('seeds', [])))}."
+        f" validation {protocol.get('select_metric')}{stopping_phrase(protocol.get('stopping') or {}, shown)}, and the"
+        f" test split is scored once, at the best epoch. Seeds: {', '.join(map(str, protocol.get('seeds', [])))}."
     )
+
+
+def stopping_phrase(stopping: dict[str, dict[str, int]], shown: Callable[[str], str] = str) -> str:
+    """`stopping` ({row: {epochs, patience}}) in words: one clause when every trained row shares
+    its terms, else one per group of rows that do."""
+    groups: dict[tuple[int, int], list[str]] = {}
+    for row, terms in stopping.items():
+        groups.setdefault((terms["epochs"], terms["patience"]), []).append(shown(row))
+    clauses = [f"at most {epochs} epochs, stopped after {patience} without a gain" for epochs, patience in groups]
+    if len(groups) == 1:
+        return f" ({clauses[0]}, for every trained row)"
+    named = [f"{', '.join(rows)}: {clause}" for clause, rows in zip(clauses, groups.values(), strict=True)]
+    return f" ({'; '.join(named)})" if named else ""
 
 
 def write_leaderboard(

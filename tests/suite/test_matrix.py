@@ -12,6 +12,7 @@ from suite.matrix import (
     canonical_json,
     count_variants,
     expand,
+    row_terms,
     select_trials,
 )
 from suite.protocol import MethodBase
@@ -259,3 +260,9 @@ def test_a_tokenizer_parameter_added_later_stays_out_of_the_key_at_its_default(m
     completed = complete_tokenizer({"name": "rq-kmeans"})
     assert "levels" not in completed and "codebook_size" in completed
     assert complete_tokenizer({"name": "rq-kmeans", "levels": 7})["levels"] == 7
+
+
+def test_the_terms_give_each_trained_rows_epoch_cap_and_patience():
+    cfg = config({"pop": {}, "sasrec": {"epochs": 100, "patience": 30}, "tiger": {"epochs": 50, "patience": 10}})
+    stopping = row_terms(cfg, expand(cfg))["protocol"]["stopping"]
+    assert stopping == {"sasrec": {"epochs": 100, "patience": 30}, "tiger": {"epochs": 50, "patience": 10}}
