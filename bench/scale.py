@@ -18,6 +18,9 @@ its own, whose peak resident memory is the stage's (the imports, about 0.4 GB, i
   users' sequences over the full catalog, as training seconds per 1,000 users (an epoch is
   linear in the users), then decoding users/s on 256 of them with the model it trained, after
   a warm-up call on 8 (the valid-code tables are built on first use, once per model: `index`);
+- `softmax`: SASRec's full-catalog loss, forward and backward, on 640 positions against every
+  item, as logits a second, and the epoch over every training position of the log it implies
+  (what a `trial:sasrec` epoch costs where it runs too long to time whole);
 - `store`: bytes per trial of the per-user parquet with ranked lists (100 items), per user;
 - `trial:<name>` (only when named in `--stages`): one whole trial of the method through the
   suite's own `run_trial`, as `suite run` trains it: preparation, co-occurrence rq-kmeans SIDs,
@@ -47,7 +50,7 @@ SMALL = {"hidden_size": 32, "inner_size": 64, "d_model": 32, "d_ff": 64}
 """Model widths for the training stage: small and equal, as the cost per user is the subject."""
 HISTORY = 20
 """The context every method reads here (configs/fair.yaml's): the cost per user grows with it."""
-COSTS = ("seconds", "per 1k users s", "users/s", "bytes/user", "train s")
+COSTS = ("seconds", "per 1k users s", "users/s", "bytes/user", "train s", "epoch s")
 """The costs a stage can report; each one it reports gets a growth exponent."""
 
 
@@ -128,6 +131,33 @@ def stage_index(folder: Path, args) -> dict:
     codes = np.load(folder / "codes-rq-kmeans.npy")
     PrefixTrie(codes, tuple(int(c) for c in codes.max(axis=0) + 1))
     return {"index entries": ValidCodeIndex(torch.from_numpy(codes)).build_all()}
+
+
+SOFTMAX_POSITIONS = 640
+"""Positions of the `softmax` stage's timed piece: ten at a time of each of 64 windows."""
+
+
+def stage_softmax(folder: Path, args) -> dict:
+    """SASRec's full-catalog loss (`catalog_cross_entropy`), forward and backward, on
+    `SOFTMAX_POSITIONS` positions of the small width against every item: logits a second, and
+    the epoch it implies, every training position of the log once (as `training: windows`
+    counts them), at that rate."""
+    import torch
+
+    from suite.catalog_topk import catalog_cross_entropy
+
+    data = _prepared(folder)
+    generator = torch.Generator().manual_seed(0)
+    width = SMALL["hidden_size"]
+    table = torch.randn(data.n_items + 1, width, generator=generator, requires_grad=True)
+    hidden = torch.randn(SOFTMAX_POSITIONS, width, generator=generator, requires_grad=True)
+    targets = torch.randint(1, data.n_items + 1, (SOFTMAX_POSITIONS,), generator=generator)
+    catalog_cross_entropy(hidden[:8], table, targets[:8]).backward()  # warm-up
+    clock = time.perf_counter()
+    catalog_cross_entropy(hidden, table, targets).backward()
+    rate = SOFTMAX_POSITIONS * table.shape[0] / (time.perf_counter() - clock)
+    positions = sum(len(seq) - 1 for seq in data.train_sequences())
+    return {"M logits/s": rate / 1e6, "epoch s": positions * table.shape[0] / rate}
 
 
 def _timed_context():
@@ -258,6 +288,7 @@ STAGES = {
     **{name: stage_tokenizer(name) for name in TOKENIZERS},
     "index": stage_index,
     **{f"method:{name}": stage_method(name) for name in METHODS},
+    "softmax": stage_softmax,
     "store": stage_store,
 }
 TRIALS = {f"trial:{name}": stage_trial(name) for name in (*METHODS, "sasrec-bce")}
