@@ -86,10 +86,12 @@ class MaskPredictor(nn.Module):
         self.register_buffer("recency_index", recency, persistent=False)
         self.register_buffer("position_index", torch.arange(m).repeat(items), persistent=False)
 
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Hidden states `[b, items * m, d]`."""
+    def forward(self, tokens: torch.Tensor, last: int = 0) -> torch.Tensor:
+        """Hidden states `[b, items * m, d]`; with `last` > 0, those of the last `last` tokens only
+        (`[b, last, d]`, the same states), for which the final block runs queries, attention and
+        feed-forward alone: decoding reads the target's states and no others."""
         structure = attention_mask(self.attention, self.items, self.m).to(tokens.device)
-        return self._encode(self._embed(tokens), self._visible(structure, tokens != 0))
+        return self._encode(self._embed(tokens), self._visible(structure, tokens != 0), last=last)
 
     @property
     def caches_history(self) -> bool:
@@ -153,14 +155,20 @@ class MaskPredictor(nn.Module):
         start: int = 0,
         past: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
         collect: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
+        last: int = 0,
     ) -> torch.Tensor:
         """The blocks under `visible`, after each layer's `past` keys and values when given;
-        `collect` receives each layer's keys and values of `x`."""
+        `collect` receives each layer's keys and values of `x`. With `last` (and no `past`), the
+        final block takes the other tokens as keys and values only and returns the last `last`."""
         x = self.dropout(x)
+        final = len(self.blocks) - 1
         for index, block in enumerate(self.blocks):
             if collect is not None:
                 collect.append(block.keys_values(x, self.rotary))
             layer_past = None if past is None else past[index]
+            if last and index == final:
+                layer_past = block.keys_values(x[:, :-last], self.rotary)
+                start, visible, x = start + x.shape[1] - last, visible[:, -last:], x[:, -last:]
             x = block(x, mask=visible[:, None], rotary=self.rotary, past=layer_past, start=start)
         return self.norm(x)
 

@@ -226,7 +226,7 @@ class DiffusionRecommender(MethodBase):
             codes, users = codes.to(self.device), users.to(self.device)
             target = torch.where(codes >= 0, codes + offsets, torch.full_like(codes, self.vocab["mask"]))
             if cache is None:
-                hidden = self.model(torch.cat([history[users], target], dim=1))[:, -m:]
+                hidden = self.model(torch.cat([history[users], target], dim=1), last=m)
             else:
                 hidden = self.model.target_states(cache, users, target)
             log_probs = self.model.logits(hidden).float().log_softmax(-1)  # over the whole vocabulary

@@ -77,3 +77,15 @@ def test_history_is_cached_only_where_history_tokens_never_see_the_target(attent
     if not caches:
         with pytest.raises(ValueError, match="lets history tokens see the target"):
             model.history_cache(torch.ones(1, (ITEMS - 1) * M, dtype=torch.long))
+
+
+@pytest.mark.parametrize("positions", ["learned", "rotary"])
+@pytest.mark.parametrize("attention", ["bidirectional", "intra-item-causal", "causal"])
+@pytest.mark.parametrize("last", [1, M, ITEMS * M])
+def test_the_last_tokens_alone_get_the_states_of_the_whole_pass(attention, positions, last):
+    """Decoding's other shortcut, under any mask: the final block runs only the tokens whose
+    states are read, the rest serving as keys and values."""
+    model = predictor(attention, positions)
+    tokens = torch.tensor([[0, 0, 4, 5, MASK, MASK], [2, 3, 4, 5, 6, MASK], [0, 0, 0, 0, 8, 9]])
+    with torch.no_grad():
+        torch.testing.assert_close(model(tokens, last=last), model(tokens)[:, -last:], atol=1e-6, rtol=1e-5)
