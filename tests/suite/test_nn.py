@@ -25,3 +25,18 @@ def test_rotary_keeps_norms_and_position_zero():
     rotated = Rotary(d_kv=4, length=5)(x)
     assert torch.allclose(rotated.norm(dim=-1), x.norm(dim=-1), atol=1e-5)
     assert torch.allclose(rotated[:, :, 0], x[:, :, 0])
+
+
+def test_rotary_turns_each_channel_pair_by_its_positions_angle():
+    torch.manual_seed(1)
+    d_kv, start = 6, 3
+    x = torch.randn(2, 1, 4, d_kv)
+    rotated = Rotary(d_kv=d_kv, length=10)(x, start=start)
+    for position in range(4):
+        for pair in range(d_kv // 2):
+            angle = torch.tensor((start + position) * 10000.0 ** (-2 * pair / d_kv))
+            even, odd = x[..., position, 2 * pair], x[..., position, 2 * pair + 1]
+            expected_even = even * angle.cos() - odd * angle.sin()
+            expected_odd = even * angle.sin() + odd * angle.cos()
+            torch.testing.assert_close(rotated[..., position, 2 * pair], expected_even)
+            torch.testing.assert_close(rotated[..., position, 2 * pair + 1], expected_odd)
