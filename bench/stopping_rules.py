@@ -210,7 +210,7 @@ def main() -> None:
     print(tabulate(overall.reset_index(), headers="keys", showindex=False, floatfmt=".4f"))
     print(f"chosen on validation alone: {chosen} (the best mean held-out validation; cost breaks ties)")
     patience = RULES[chosen]["patience"]
-    print(f"\nCheaper validation against every epoch's, under the chosen rule (issue 26): the share of runs")
+    print("\nCheaper validation against every epoch's, under the chosen rule (issue 26): the share of runs")
     print("that pick the same epoch, and the test change")
     print(tabulate(cheaper_validation(logs, patience), headers="keys", showindex=False, floatfmt=".4f"))
 
