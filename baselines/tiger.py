@@ -74,13 +74,20 @@ class TigerModel(nn.Module):
             x = block(x, mask=mask)
         return self.encoder_norm(x)
 
-    def decode(self, memory: torch.Tensor, memory_tokens: torch.Tensor, prefix: torch.Tensor) -> torch.Tensor:
-        """Hidden states `[b, t, d]` for decoder input `prefix` ([BOS] + generated tokens)."""
+    def memory_keys_values(self, memory: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Each decoder block's cross-attention keys and values of the encoder states `memory`."""
+        return [block.memory_keys_values(memory) for block in self.decoder]
+
+    def decode(
+        self, memory: list[tuple[torch.Tensor, torch.Tensor]], memory_tokens: torch.Tensor, prefix: torch.Tensor
+    ) -> torch.Tensor:
+        """Hidden states `[b, t, d]` for decoder input `prefix` ([BOS] + generated tokens), after
+        the encoder's `memory_keys_values`."""
         positions = torch.arange(prefix.shape[1], device=prefix.device)
         x = self.dropout(self.token(prefix) + self.code_position(positions))
         memory_mask = (memory_tokens != 0)[:, None, None, :]
-        for block in self.decoder:
-            x = block(x, causal=True, memory=memory, memory_mask=memory_mask)
+        for block, keys_values in zip(self.decoder, memory, strict=True):
+            x = block(x, causal=True, memory=keys_values, memory_mask=memory_mask)
         return self.decoder_norm(x)
 
     def logits(self, hidden: torch.Tensor, span: slice) -> torch.Tensor:
@@ -177,7 +184,9 @@ class Tiger(MethodBase):
         memory, memory_tokens = self._memory(histories)
         target_tokens = torch.from_numpy(self.sid_tokens[targets]).to(self.device)
         bos = torch.full((len(targets), 1), self.vocab["bos"], device=self.device)
-        hidden = self.model.decode(memory, memory_tokens, torch.cat([bos, target_tokens[:, :-1]], dim=1))
+        hidden = self.model.decode(
+            self.model.memory_keys_values(memory), memory_tokens, torch.cat([bos, target_tokens[:, :-1]], dim=1)
+        )
         codes = self.codes[targets].to(self.device)
         losses = [
             functional.cross_entropy(self.model.logits(hidden[:, j], self.vocab.span(j)), codes[:, j])
@@ -192,6 +201,7 @@ class Tiger(MethodBase):
         """Best `beam` SIDs `[u, b, m]` and their joint log-probabilities `[u, b]` (-inf: none)."""
         self.model.eval()
         memory, memory_tokens = self._memory(histories)
+        memory = self.model.memory_keys_values(memory)  # once per user; each beam reads its user's
         users = len(histories)
         codes = torch.zeros(users, 1, 0, dtype=torch.long, device=self.device)
         scores = torch.zeros(users, 1, device=self.device)
@@ -202,7 +212,7 @@ class Tiger(MethodBase):
             bos = torch.full((users * width, 1), self.vocab["bos"], device=self.device)
             generated = (codes + offsets[:j]).flatten(0, 1)
             hidden = self.model.decode(
-                memory.repeat_interleave(width, 0),
+                [(key.repeat_interleave(width, 0), value.repeat_interleave(width, 0)) for key, value in memory],
                 memory_tokens.repeat_interleave(width, 0),
                 torch.cat([bos, generated], dim=1),
             )[:, -1]

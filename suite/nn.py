@@ -90,17 +90,18 @@ class Attention(nn.Module):
     def forward(
         self,
         x: torch.Tensor,
-        context: torch.Tensor | None = None,
         mask: torch.Tensor | None = None,
         causal: bool = False,
         rotary: Rotary | None = None,
         past: tuple[torch.Tensor, torch.Tensor] | None = None,
         start: int = 0,
+        keys_values: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """`mask` is boolean, True where a query may attend to a key, broadcast to [b, h, q, k].
 
-        `past` holds keys and values of earlier tokens, placed before those of `x`."""
-        key, value = self.keys_values(x if context is None else context, rotary, start)
+        `past` holds keys and values of earlier tokens, placed before those of `x`. Given
+        `keys_values` (of another sequence: cross-attention), `x` gives only the queries."""
+        key, value = self.keys_values(x, rotary, start) if keys_values is None else keys_values
         if past is not None:
             key, value = torch.cat([past[0], key], dim=2), torch.cat([past[1], value], dim=2)
         query = self._split(self.query(x))
@@ -148,20 +149,26 @@ class Block(nn.Module):
         x: torch.Tensor,
         mask: torch.Tensor | None = None,
         causal: bool = False,
-        memory: torch.Tensor | None = None,
+        memory: tuple[torch.Tensor, torch.Tensor] | None = None,
         memory_mask: torch.Tensor | None = None,
         rotary: Rotary | None = None,
         past: tuple[torch.Tensor, torch.Tensor] | None = None,
         start: int = 0,
     ) -> torch.Tensor:
+        """`memory`: the encoder states' cross-attention keys and values (`memory_keys_values`)."""
         attended = self.self_attention(
             self.self_norm(x), mask=mask, causal=causal, rotary=rotary, past=past, start=start
         )
         x = x + self.dropout(attended)
         if self.cross_attention is not None:
-            x = x + self.dropout(self.cross_attention(self.cross_norm(x), context=memory, mask=memory_mask))
+            x = x + self.dropout(self.cross_attention(self.cross_norm(x), mask=memory_mask, keys_values=memory))
         return x + self.dropout(self.feed_forward(self.ff_norm(x)))
 
     def keys_values(self, x: torch.Tensor, rotary: Rotary | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """The self-attention keys and values this block computes for `x`: what `past` takes later."""
         return self.self_attention.keys_values(self.self_norm(x), rotary)
+
+    def memory_keys_values(self, memory: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The cross-attention keys and values of encoder states `memory`: what `forward` takes
+        as `memory`, computed once where many decoder inputs attend to the same states."""
+        return self.cross_attention.keys_values(memory)

@@ -50,7 +50,7 @@ def brute_force(tiger: Tiger, history: np.ndarray, codes: np.ndarray) -> np.ndar
         memory, memory_tokens = tiger._memory([history] * len(codes))
         tokens = torch.from_numpy(tiger.vocab.tokens(codes))
         prefix = torch.cat([torch.full((len(codes), 1), tiger.vocab["bos"]), tokens[:, :-1]], dim=1)
-        hidden = tiger.model.decode(memory, memory_tokens, prefix)
+        hidden = tiger.model.decode(tiger.model.memory_keys_values(memory), memory_tokens, prefix)
         total = torch.zeros(len(codes))
         for j in range(len(SIZES)):
             log_probs = tiger.model.logits(hidden[:, j], tiger.vocab.span(j)).log_softmax(-1)
