@@ -24,6 +24,7 @@ from torch import nn
 from torch.nn import functional
 
 from suite.context import TrainContext
+from suite.decode_batches import users_per_pass
 from suite.dropout import Dropout
 from suite.nn import Block, BlockShape, config_from
 from suite.protocol import MethodBase, TopK, context_items
@@ -230,7 +231,7 @@ class Tiger(MethodBase):
 
     def recommend(self, histories: Sequence[np.ndarray], k: int, **inference) -> TopK:
         options = {name: inference.get(name, self.params[name]) for name in self.inference_defaults}
-        chunk = self.params["decode_batch_users"]
+        chunk = users_per_pass(self.params["decode_batch_users"], self.device)
         items, scores, invalid = [], [], []
         for start in range(0, len(histories), chunk):
             part = histories[start : start + chunk]

@@ -26,6 +26,7 @@ from methods.diffusion.masks import ATTENTION_MASKS
 from methods.diffusion.noise import LOSS_WEIGHTINGS, corrupt, corrupt_items, masked_diffusion_loss, sample_rates
 from methods.diffusion.predictor import POSITIONS, MaskPredictor, PredictorConfig
 from suite.context import TrainContext
+from suite.decode_batches import users_per_pass
 from suite.nn import config_from
 from suite.protocol import MethodBase, TopK, context_items
 from suite.semantic_ids.trie import PrefixTrie
@@ -267,7 +268,7 @@ class DiffusionRecommender(MethodBase):
         given = self._given(targets, positions)
         steps = options["steps"] or self.vocab.length - len(positions)
         catalog = self.valid_codes if options["constrained"] else None
-        chunk = self.params["decode_batch_users"]
+        chunk = users_per_pass(self.params["decode_batch_users"], self.device)
         items, scores, invalid = [], [], 0.0
         for start in range(0, len(histories), chunk):
             part = histories[start : start + chunk]

@@ -77,6 +77,28 @@ def test_llada_rec_with_the_authors_item_rates_learns_the_planted_signal(tmp_pat
     assert default["metrics"]["recall@1"] > 0.9
 
 
+@pytest.mark.parametrize("method", ["llada-rec", "madrec"])
+def test_the_users_a_decoding_pass_takes_change_no_list(method, tmp_path):
+    """On CPU a pass takes at most 16 users (suite.decode_batches), whatever `decode_batch_users`;
+    how users are grouped into passes leaves every list as it is, and its scores within float
+    rounding (a matmul over fewer rows may sum in another order)."""
+    cls = get_method(method)
+    params = {**cls.defaults, **cls.inference_defaults, **cls.smoke_params, "epochs": 2, "max_items": 4}
+    params["tokenizer"] = {"name": "random", "levels": 2, "codebook_size": 8}
+    data = prepare(successor_chain(tmp_path))
+    recommender = cls(params)
+    torch.manual_seed(0)
+    recommender.fit(TrainContext(data=data, params=params, seed=0, device=torch.device("cpu"), history=4))
+    histories = data.test_histories(4)
+    lists = []
+    for users in (1, 3, len(histories)):
+        recommender.params["decode_batch_users"] = users
+        lists.append(recommender.recommend(histories, 10))
+    for other in lists[1:]:
+        np.testing.assert_array_equal(other.items, lists[0].items)
+        np.testing.assert_allclose(other.scores, lists[0].scores, rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("method", ["greed", "llada-rec"])
 def test_decoding_from_the_history_cache_recommends_what_whole_sequence_passes_do(method, tmp_path):
     """GREED's block-causal mask (and LLaDA-Rec under a causal one) lets decoding run the history
