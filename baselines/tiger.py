@@ -231,7 +231,8 @@ class Tiger(MethodBase):
 
     def recommend(self, histories: Sequence[np.ndarray], k: int, **inference) -> TopK:
         options = {name: inference.get(name, self.params[name]) for name in self.inference_defaults}
-        chunk = users_per_pass(self.params["decode_batch_users"], self.device)
+        memory = self.params["max_items"] * self.vocab.length  # the history tokens each beam attends to
+        chunk = users_per_pass(self.params["decode_batch_users"], self.device, options["beam"] * memory)
         items, scores, invalid = [], [], []
         for start in range(0, len(histories), chunk):
             part = histories[start : start + chunk]

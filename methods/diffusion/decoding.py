@@ -74,8 +74,8 @@ def diffusion_beam_search(
     steps: int,
     catalog: ValidCodeIndex | torch.Tensor | None = None,
     given: torch.Tensor | None = None,
-    seed: int = 0,
     last: int | None = None,
+    random_rank: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Best `beam` SIDs `[users, b, m]` and joint log-probabilities `[users, b]`.
 
@@ -83,7 +83,8 @@ def diffusion_beam_search(
     every code (-inf beyond a position's codebook). `catalog` (`[items, m]`, or its index,
     built once per catalog) turns on the validity constraint. `given` (`[users, m]`, -1 = free)
     fixes positions in advance; `last` is a position decoded after all others (see above), and
-    `seed` draws the `random` order.
+    `random_rank` (`[users, m]`, uniform draws; None: drawn from seed 0) ranks the positions
+    under the `random` order.
     """
     if isinstance(catalog, torch.Tensor):
         catalog = ValidCodeIndex(catalog)
@@ -94,8 +95,8 @@ def diffusion_beam_search(
     if given is not None and not bool(((given < 0).sum(1) == free).all()):
         raise ValueError("every user must leave the same number of positions free")
     scores = torch.zeros(users, 1)
-    generator = torch.Generator().manual_seed(seed)
-    random_rank = torch.rand(users, length, generator=generator)
+    if random_rank is None:
+        random_rank = torch.rand(users, length, generator=torch.Generator().manual_seed(0))
     rows = torch.arange(users)
     for count in step_schedule(free, steps):
         width = scores.shape[1]

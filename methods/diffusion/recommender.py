@@ -236,6 +236,17 @@ class DiffusionRecommender(MethodBase):
 
         return score
 
+    def _random_ranks(self, users: int) -> torch.Tensor:
+        """`[users, m]` uniform draws that rank the positions under the `random` order: one draw a
+        block of `decode_batch_users` users, seeded by the trial's seed and the block's first user,
+        so the order a user gets does not depend on how many users a pass takes."""
+        block, parts = self.params["decode_batch_users"], []
+        for start in range(0, users, block):
+            seed = int(np.random.SeedSequence([self.seed, start]).generate_state(1)[0])
+            generator = torch.Generator().manual_seed(seed)
+            parts.append(torch.rand(min(block, users - start), self.vocab.length, generator=generator))
+        return torch.cat(parts) if parts else torch.empty(0, self.vocab.length)
+
     def _given_positions(self, options: dict[str, Any]) -> list[int]:
         """The target's SID positions given in advance: `condition_positions`, or the first `condition`."""
         condition, positions = options["condition"], list(options["condition_positions"])
@@ -268,7 +279,10 @@ class DiffusionRecommender(MethodBase):
         given = self._given(targets, positions)
         steps = options["steps"] or self.vocab.length - len(positions)
         catalog = self.valid_codes if options["constrained"] else None
-        chunk = users_per_pass(self.params["decode_batch_users"], self.device)
+        cached = self.cache_history and self.model.caches_history
+        sequence = self.vocab.length * (1 if cached else self.model.items)  # the tokens a pass runs per beam
+        chunk = users_per_pass(self.params["decode_batch_users"], self.device, options["beam"] * sequence)
+        random_rank = self._random_ranks(len(histories))
         items, scores, invalid = [], [], 0.0
         for start in range(0, len(histories), chunk):
             part = histories[start : start + chunk]
@@ -282,8 +296,8 @@ class DiffusionRecommender(MethodBase):
                     steps,
                     catalog=catalog,
                     given=None if given is None else given[start : start + chunk],
-                    seed=int(np.random.SeedSequence([self.seed, start]).generate_state(1)[0]),  # `random` order
                     last=self.dedup_position if options["dedup"] == "last" else None,
+                    random_rank=random_rank[start : start + chunk],
                 )
             found, best, share = self.trie.rank(codes.to(self.device), score.to(self.device), k)
             items.append(found)

@@ -78,10 +78,11 @@ def test_llada_rec_with_the_authors_item_rates_learns_the_planted_signal(tmp_pat
 
 
 @pytest.mark.parametrize("method", ["llada-rec", "madrec"])
-def test_the_users_a_decoding_pass_takes_change_no_list(method, tmp_path):
-    """On CPU a pass takes at most 16 users (suite.decode_batches), whatever `decode_batch_users`;
-    how users are grouped into passes leaves every list as it is, and its scores within float
-    rounding (a matmul over fewer rows may sum in another order)."""
+def test_the_users_a_decoding_pass_takes_change_no_list(method, tmp_path, monkeypatch):
+    """On CPU a pass runs at most 16,384 tokens (suite.decode_batches), whatever
+    `decode_batch_users`; how users are grouped into passes leaves every list as it is, under the
+    `random` order too, and its scores within float rounding (a matmul over fewer rows may sum in
+    another order)."""
     cls = get_method(method)
     params = {**cls.defaults, **cls.inference_defaults, **cls.smoke_params, "epochs": 2, "max_items": 4}
     params["tokenizer"] = {"name": "random", "levels": 2, "codebook_size": 8}
@@ -90,10 +91,11 @@ def test_the_users_a_decoding_pass_takes_change_no_list(method, tmp_path):
     torch.manual_seed(0)
     recommender.fit(TrainContext(data=data, params=params, seed=0, device=torch.device("cpu"), history=4))
     histories = data.test_histories(4)
+    per_user = recommender.params["beam"] * recommender.vocab.length * recommender.model.items
     lists = []
     for users in (1, 3, len(histories)):
-        recommender.params["decode_batch_users"] = users
-        lists.append(recommender.recommend(histories, 10))
+        monkeypatch.setattr("suite.decode_batches.CPU_PASS_TOKENS", users * per_user)
+        lists.append(recommender.recommend(histories, 10, order="random"))
     for other in lists[1:]:
         np.testing.assert_array_equal(other.items, lists[0].items)
         np.testing.assert_allclose(other.scores, lists[0].scores, rtol=1e-6, atol=1e-6)
