@@ -231,8 +231,8 @@ class Tiger(MethodBase):
 
     def recommend(self, histories: Sequence[np.ndarray], k: int, **inference) -> TopK:
         options = {name: inference.get(name, self.params[name]) for name in self.inference_defaults}
-        memory = self.params["max_items"] * self.vocab.length  # the history tokens each beam attends to
-        chunk = users_per_pass(self.params["decode_batch_users"], self.device, options["beam"] * memory)
+        attended = self.params["max_items"] * self.vocab.length  # the history tokens each beam attends to
+        chunk = users_per_pass(self.params["decode_batch_users"], self.device, options["beam"] * attended)
         items, scores, invalid = [], [], []
         for start in range(0, len(histories), chunk):
             part = histories[start : start + chunk]
