@@ -201,8 +201,8 @@ class Tiger(MethodBase):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Best `beam` SIDs `[u, b, m]` and their joint log-probabilities `[u, b]` (-inf: none)."""
         self.model.eval()
-        memory, memory_tokens = self._memory(histories)
-        memory = self.model.memory_keys_values(memory)  # once per user; each beam reads its user's
+        encoded, memory_tokens = self._memory(histories)
+        memory = self.model.memory_keys_values(encoded)  # once per user; each beam reads its user's
         users = len(histories)
         codes = torch.zeros(users, 1, 0, dtype=torch.long, device=self.device)
         scores = torch.zeros(users, 1, device=self.device)

@@ -104,6 +104,10 @@ class DiffusionRecommender(MethodBase):
     # (`MaskPredictor.caches_history`); False runs the whole sequence on every pass, the reference.
     cache_history = True
 
+    @property
+    def _decodes_from_cache(self) -> bool:
+        return self.cache_history and self.model.caches_history
+
     def fit(self, run: TrainContext) -> None:
         p = self.params
         p["max_items"] = context_items(p, run.history)
@@ -221,7 +225,7 @@ class DiffusionRecommender(MethodBase):
             torch.arange(width, device=self.device)[None] >= torch.tensor(self.vocab.sizes, device=self.device)[:, None]
         )
 
-        cache = self.model.history_cache(history) if self.cache_history and self.model.caches_history else None
+        cache = self.model.history_cache(history) if self._decodes_from_cache else None
 
         def score(codes: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
             codes, users = codes.to(self.device), users.to(self.device)
@@ -279,8 +283,7 @@ class DiffusionRecommender(MethodBase):
         given = self._given(targets, positions)
         steps = options["steps"] or self.vocab.length - len(positions)
         catalog = self.valid_codes if options["constrained"] else None
-        cached = self.cache_history and self.model.caches_history
-        sequence = self.vocab.length * (1 if cached else self.model.items)  # the tokens a pass runs per beam
+        sequence = self.vocab.length * (1 if self._decodes_from_cache else self.model.items)  # tokens a beam runs
         chunk = users_per_pass(self.params["decode_batch_users"], self.device, options["beam"] * sequence)
         random_rank = self._random_ranks(len(histories))
         items, scores, invalid = [], [], 0.0

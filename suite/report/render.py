@@ -172,13 +172,13 @@ def protocol_sentence(protocol: dict, shown: Callable[[str], str] = str) -> str:
 def stopping_phrase(stopping: dict[str, dict[str, int]], shown: Callable[[str], str] = str) -> str:
     """`stopping` ({row: {epochs, patience}}) in words: one clause when every trained row shares
     its terms, else one per group of rows that do."""
-    groups: dict[tuple[int, int], list[str]] = {}
+    groups: dict[str, list[str]] = {}
     for row, terms in stopping.items():
-        groups.setdefault((terms["epochs"], terms["patience"]), []).append(shown(row))
-    clauses = [f"at most {epochs} epochs, stopped after {patience} without a gain" for epochs, patience in groups]
+        clause = f"at most {terms['epochs']} epochs, stopped after {terms['patience']} without a gain"
+        groups.setdefault(clause, []).append(shown(row))
     if len(groups) == 1:
-        return f" ({clauses[0]}, for every trained row)"
-    named = [f"{', '.join(rows)}: {clause}" for clause, rows in zip(clauses, groups.values(), strict=True)]
+        return f" ({next(iter(groups))}, for every trained row)"
+    named = [f"{', '.join(rows)}: {clause}" for clause, rows in groups.items()]
     return f" ({'; '.join(named)})" if named else ""
 
 
