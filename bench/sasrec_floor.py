@@ -4,10 +4,12 @@ For one seed, recbole's pipeline (`sasrec_vs_recbole.recbole_pipeline`, on the s
 split) trains SASRec to early stopping on validation NDCG@10 with the suite's patience, and
 its best model's test metrics are computed per user by the suite's metric code. The suite's
 side is the default benchmark's `sasrec` trial at the same seed, read from a results folder
-(`--suite-store`) or trained here. Each seed's per-user results are written atomically under
-`--out`, and a seed found there is not run again. The script ends with the comparison over
-every seed under `--out`: mean test metrics, each seed's NDCG@10, and the paired Wilcoxon test
-on per-user values averaged over seeds, as the leaderboard tests its rows.
+(`--suite-store`) or trained here; with `--row`, the stored SASRec row of that name (for
+example a tuned every-position regimen) instead. Each seed's per-user results are written
+atomically under `--out`, and a seed found there is not run again. The script ends with the
+comparison over every seed under `--out` that has both sides: mean test metrics, each seed's
+NDCG@10, the paired Wilcoxon test on per-user values averaged over seeds, as the leaderboard
+tests its rows, and the suite's training seconds as a share of recbole's.
 
 On 2 CPU cores each side takes 1.5 to 2.5 hours a seed; `make bench-floor` runs seeds 0 and 1
 side by side, and `make bench` prints the comparison of what is there:
@@ -20,6 +22,7 @@ side by side, and `make bench` prints the comparison of what is there:
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -39,18 +42,26 @@ from suite.types import DEFAULT_VARIANT, DatasetConfig, EvaluationConfig, Resour
 
 EVALUATION = EvaluationConfig()
 KS = EVALUATION.ks
-RECBOLE, SUITE = "recbole run_recbole", "suite sasrec"
-FILES = {RECBOLE: "recbole.parquet", SUITE: "suite.parquet"}
+RECBOLE = "recbole run_recbole"
 
 
-def suite_from_store(root: Path, seed: int) -> tuple[pd.DataFrame, dict]:
-    """Per-user test metrics and summary of the stored `sasrec` trial at `seed` (default parameters)."""
+def suite_side(row: str | None) -> str:
+    """The suite side's name in tables and, with `.parquet`/`.json`, its files in a seed folder."""
+    return f"suite-{row}" if row else "suite"
+
+
+def suite_from_store(root: Path, seed: int, row: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """Per-user test metrics and summary of the stored SASRec trial at `seed`: the row named
+    `row`, or without one the `sasrec` trial with default parameters."""
     store = Store(root)
     for key in store.trial_keys():
         spec = store.read_spec(key)
-        if spec["method_class"] == "sasrec" and spec["seed"] == seed and spec["params"] == SASRec.defaults:
+        if spec["method_class"] != "sasrec" or spec["seed"] != seed:
+            continue
+        if (spec["method"] == row) if row else (spec["params"] == SASRec.defaults):
             return default_metrics(store.read_per_user(key)), store.read_summary(key)
-    raise SystemExit(f"{root}: no finished sasrec trial with seed {seed} and default parameters")
+    wanted = f"row {row!r}" if row else "default parameters"
+    raise SystemExit(f"{root}: no finished sasrec trial with seed {seed} and {wanted}")
 
 
 def suite_trained(seed: int, threads: int) -> tuple[pd.DataFrame, dict]:
@@ -79,62 +90,77 @@ def default_metrics(per_user: pd.DataFrame) -> pd.DataFrame:
     return score_variant(per_user[per_user["variant"] == DEFAULT_VARIANT], EVALUATION.metrics, None).per_user
 
 
-def run_seed(seed: int, threads: int, out: Path, suite_store: Path | None, sides: tuple[str, ...]) -> None:
-    """The `sides` at `seed`, each skipped when its per-user file is already under `out`."""
+def run_seed(
+    seed: int, threads: int, out: Path, suite_store: Path | None, sides: tuple[str, ...], row: str | None = None
+) -> None:
+    """The `sides` ("recbole", "suite") at `seed`, each skipped when its per-user file is already
+    under `out`; the suite side is `row` of `suite_store` (see `suite_from_store`)."""
     folder = out / f"seed{seed}"
-    if RECBOLE in sides and not (folder / FILES[RECBOLE]).is_file():
+    if "recbole" in sides and not (folder / "recbole.parquet").is_file():
         clock = time.perf_counter()
         with tempfile.TemporaryDirectory() as workdir:
             theirs = recbole_pipeline(SASRec.defaults["epochs"], seed, Path(workdir), SASRec.defaults["patience"], KS)
         own, mine = theirs["test_ndcg@10"], theirs["per_user"]["ndcg@10"].mean()
         seconds = time.perf_counter() - clock
         write_json(folder / "recbole.json", {"epochs": theirs["epochs"], "seconds": seconds, "test_ndcg@10": own})
-        write_frame(folder / FILES[RECBOLE], theirs["per_user"])
+        write_frame(folder / "recbole.parquet", theirs["per_user"])
         print(f"seed {seed}: recbole {theirs['epochs']} epochs, test NDCG@10 {own:.4f} (by the suite: {mine:.4f})")
-    if SUITE in sides and not (folder / FILES[SUITE]).is_file():
-        per_user, summary = suite_from_store(suite_store, seed) if suite_store else suite_trained(seed, threads)
+    side = suite_side(row)
+    if "suite" in sides and not (folder / f"{side}.parquet").is_file():
+        if row and not suite_store:
+            raise SystemExit("--row reads a stored trial: give --suite-store too")
+        per_user, summary = suite_from_store(suite_store, seed, row) if suite_store else suite_trained(seed, threads)
         source = str(suite_store or "trained here")
         write_json(
-            folder / "suite.json",
+            folder / f"{side}.json",
             {"epochs": summary["epochs"], "train_seconds": summary["train_seconds"], "from": source},
         )
-        write_frame(folder / FILES[SUITE], per_user)
+        write_frame(folder / f"{side}.parquet", per_user)
 
 
-def collected(out: Path) -> pd.DataFrame:
-    """Per-user rows (row, seed, user, metrics) of every seed under `out` that has both sides."""
-    parts = []
+def collected(out: Path, row: str | None = None) -> tuple[pd.DataFrame, float]:
+    """Per-user rows (row, seed, user, metrics) of every seed under `out` that has both sides,
+    and the suite side's total training seconds as a share of recbole's over those seeds."""
+    parts, seconds = [], {RECBOLE: 0.0, suite_side(row): 0.0}
     for folder in sorted(out.glob("seed*")):
-        if all((folder / name).is_file() for name in FILES.values()):
-            for row, name in FILES.items():
-                part = pd.read_parquet(folder / name)
-                part["user"] = part["user"].astype(str)
-                parts.append(part.assign(dataset="ml-100k", row=row, seed=int(folder.name.removeprefix("seed"))))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        sides = {RECBOLE: "recbole", suite_side(row): suite_side(row)}
+        if not all((folder / f"{name}.parquet").is_file() for name in sides.values()):
+            continue
+        for label, name in sides.items():
+            part = pd.read_parquet(folder / f"{name}.parquet")
+            part["user"] = part["user"].astype(str)
+            parts.append(part.assign(dataset="ml-100k", row=label, seed=int(folder.name.removeprefix("seed"))))
+            facts = json.loads((folder / f"{name}.json").read_text())
+            seconds[label] += facts.get("train_seconds", facts.get("seconds", 0.0))
+    if not parts:
+        return pd.DataFrame(), float("nan")
+    return pd.concat(parts, ignore_index=True), seconds[suite_side(row)] / seconds[RECBOLE]
 
 
-def report(out: Path) -> None:
-    frame = collected(out)
+def report(out: Path, row: str | None = None) -> None:
+    frame, time_share = collected(out, row)
+    suite = suite_side(row)
     if frame.empty:
-        print(f"{out}: no seed has both sides yet; `make bench-floor` trains them (hours on a laptop)")
+        print(f"{out}: no seed has both sides ({suite}) yet; `make bench-floor` trains them (hours on a laptop)")
         return
     table = compare_rows(frame, EVALUATION, reference=RECBOLE).set_index(["row", "metric"])
     per_seed = frame.groupby(["row", "seed"])["ndcg@10"].mean().unstack("seed")
     rows = []
-    for row in (RECBOLE, SUITE):
-        cells = [f"{table.loc[(row, metric), 'mean']:.4f}" for metric in EVALUATION.metrics]
-        seeds = ", ".join(f"{value:.4f}" for value in per_seed.loc[row])
-        p = table.loc[(row, "ndcg@10"), "p_adjusted"]
-        rows.append([row, *cells, seeds, "" if pd.isna(p) else f"{p:.3f}"])
+    for label in (RECBOLE, suite):
+        cells = [f"{table.loc[(label, metric), 'mean']:.4f}" for metric in EVALUATION.metrics]
+        seeds = ", ".join(f"{value:.4f}" for value in per_seed.loc[label])
+        p = table.loc[(label, "ndcg@10"), "p_adjusted"]
+        rows.append([label, *cells, seeds, "" if pd.isna(p) else f"{p:.3f}"])
     print(f"SASRec on ML-100K, test metrics to early stopping, seeds {list(per_seed.columns)}")
     headers = ["pipeline", *EVALUATION.metrics, "NDCG@10 per seed", f"p, NDCG@10 ({EVALUATION.correction})"]
     print(tabulate(rows, headers=headers, disable_numparse=True))
-    ours, theirs = table.loc[(SUITE, "ndcg@10"), "mean"], table.loc[(RECBOLE, "ndcg@10"), "mean"]
+    ours, theirs = table.loc[(suite, "ndcg@10"), "mean"], table.loc[(RECBOLE, "ndcg@10"), "mean"]
     verdict = "meets" if ours >= theirs else "misses"
-    significant = "" if table.loc[(SUITE, "ndcg@10"), "significant"] else "not "
+    significant = "" if table.loc[(suite, "ndcg@10"), "significant"] else "not "
     print(
-        f"the suite {verdict} recbole's floor: test NDCG@10 ratio {ours / theirs:.3f}, "
-        f"a difference {significant}significant at {EVALUATION.alpha} (Wilcoxon, {EVALUATION.correction})"
+        f"the suite ({suite}) {verdict} recbole's floor: test NDCG@10 ratio {ours / theirs:.3f}, "
+        f"a difference {significant}significant at {EVALUATION.alpha} (Wilcoxon, {EVALUATION.correction}), "
+        f"in {time_share:.3f} of recbole's wall time (the suite's training against recbole's pipeline, over all seeds)"
     )
 
 
@@ -145,12 +171,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("results/sasrec-floor"))
     parser.add_argument("--suite-store", type=Path, help="read the suite's trials from this results folder")
     parser.add_argument("--only", choices=("recbole", "suite"), help="run one side only")
+    parser.add_argument("--row", help="the suite side: this SASRec row of --suite-store (default: the default sasrec)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     for seed in args.seed or []:
-        sides = {"recbole": (RECBOLE,), "suite": (SUITE,), None: (RECBOLE, SUITE)}[args.only]
-        run_seed(seed, args.threads, args.out, args.suite_store, sides)
-    report(args.out)
+        sides = (args.only,) if args.only else ("recbole", "suite")
+        run_seed(seed, args.threads, args.out, args.suite_store, sides, args.row)
+    report(args.out, args.row)
 
 
 if __name__ == "__main__":
