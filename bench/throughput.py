@@ -6,10 +6,12 @@ For every method, in one run on the same threads:
 - training tokens per second (token ids looked up by the model's largest embedding table, its
   token or item table, while it trains), and the achieved FLOP/s as a fraction of the dense
   fp32 matmul FLOP/s measured at the start of the run;
+- validation's share of an epoch (training proper plus one validation pass; the goal is 20%);
 - decoding users per second on test users, for every step count T = 1..m of the diffusion
   methods, as a ratio against T = m (against T = m without the history cache, for the
-  methods whose attention mask lets decoding cache the history), and decoding's achieved
-  FLOP/s as a fraction of the same matmul peak.
+  methods whose attention mask lets decoding cache the history) and against TIGER's default
+  decoding when TIGER is in the run, and decoding's achieved FLOP/s as a fraction of the same
+  matmul peak.
 
 FLOPs are counted, not estimated: torch's FlopCounterMode counts every matmul and attention
 kernel as it runs (forward and backward), in a second pass of the same work (a training epoch
@@ -183,6 +185,13 @@ def decoding_rows(method, method_name: str, histories, peak: float, k: int = 10)
     return rows
 
 
+def against_reference(rows: list[list], method: str, rate_column: int = 2) -> list[list]:
+    """`rows` each with one more column: its users/s over the first row of `method` (TIGER),
+    or None without such a row."""
+    reference = next((row[rate_column] for row in rows if row[0] == method), None)
+    return [[*row, None if reference is None else row[rate_column] / reference] for row in rows]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--methods", nargs="+", default=["pop", "sasrec", "tiger", "llada-rec", "madrec", "greed"])
@@ -218,6 +227,7 @@ def main() -> None:
                 times["tokenizer_s"],
                 fit["train_s"],
                 fit["valid_s"],
+                fit["valid_s"] / (fit["train_s"] + fit["valid_s"]) if fit["valid_s"] > 0 else 0.0,
                 tokens_per_s,
                 fraction,
             ]
@@ -238,19 +248,24 @@ def main() -> None:
                 "tokenizer s",
                 "train s/epoch",
                 "valid s",
+                "of epoch",
                 "tokens/s",
                 "of matmul",
             ],
-            floatfmt=(".0f", ".1f", ".1f", ".1f", ".1f", ".1f", ",.0f", ".2%"),
+            floatfmt=(".0f", ".1f", ".1f", ".1f", ".1f", ".1f", ".0%", ",.0f", ".2%"),
         )
     )
     print()
-    print(f"decoding {len(histories)} test users (T = steps; ratio against the first row of each method)")
+    print(
+        f"decoding {len(histories)} test users (T = steps; ratio against the first row of each method, "
+        "and against TIGER's default decoding)"
+    )
     print(
         tabulate(
-            decoding,
-            headers=["method", "T", "users/s", "ratio", "of matmul"],
-            floatfmt=(".0f", ".0f", ".1f", ".2f", ".2%"),
+            against_reference(decoding, "tiger"),
+            headers=["method", "T", "users/s", "ratio", "of matmul", "vs TIGER"],
+            floatfmt=(".0f", ".0f", ".1f", ".2f", ".2%", ".2f"),
+            missingval="",
         )
     )
 

@@ -24,3 +24,11 @@ def test_the_counter_counts_a_linear_layer_as_two_flops_per_multiply_add():
     with flop_counter() as counter:
         layer(torch.randn(4, 5))
     assert counter.get_total_flops() == 2 * 4 * 5 * 3
+
+
+def test_decoding_rows_gain_their_rate_against_tigers_first_row():
+    from bench.throughput import against_reference
+
+    rows = [["tiger", "default", 400.0], ["madrec", "4", 100.0], ["madrec", "1", 800.0]]
+    assert [row[-1] for row in against_reference(rows, "tiger")] == [1.0, 0.25, 2.0]
+    assert [row[-1] for row in against_reference(rows[1:], "tiger")] == [None, None]
