@@ -141,6 +141,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from suite.report.compare import compare_folders
+
+    print(compare_folders(Path(args.before).expanduser(), Path(args.after).expanduser(), args.metric), end="")
+    return 0
+
+
 def _add_overrides(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--set",
@@ -208,6 +215,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("results_dir")
     export.add_argument("--out", help="folder to write (default: RESULTS_DIR/export)")
     export.set_defaults(handler=cmd_export)
+    compare = commands.add_parser(
+        "compare", help="two reported results folders side by side: means, places, and the tests that changed"
+    )
+    compare.add_argument("before")
+    compare.add_argument("after")
+    compare.add_argument("--metric", default="ndcg@10", help="the metric to compare (default: ndcg@10)")
+    compare.set_defaults(handler=cmd_compare)
     return top
 
 
