@@ -6,7 +6,8 @@ RMSNorm) and activation (GELU, ReLU or SiLU), and heads of `d_kv` dims that need
 makes `scaled_dot_product_attention` fall off its fused path and costs ~2.7x the attention.
 Rotary positions (`Rotary`) can be applied to queries and keys instead of added embeddings.
 Self-attention can take keys and values computed earlier (`past`) for tokens before `x`, with
-`start` the position of `x`'s first token: decoding then runs only the new tokens.
+`start` the position of `x`'s first token (or a tensor of every token's position): decoding
+then runs only the new tokens.
 """
 
 from __future__ import annotations
@@ -58,14 +59,15 @@ class Rotary(nn.Module):
         self.register_buffer("cos", angles.cos().repeat_interleave(2, dim=-1), persistent=False)
         self.register_buffer("sin", torch.stack((-angles.sin(), angles.sin()), dim=-1).flatten(-2), persistent=False)
 
-    def forward(self, x: torch.Tensor, start: int = 0) -> torch.Tensor:
-        """`x` `[b, h, L, d_kv]` rotated by the angles of positions start..start+L-1: each pair
-        (even, odd) becomes (even cos - odd sin, odd cos + even sin), as two products of `x` and
-        of `x` with its pairs swapped (2.2x faster on CPU than rotating the halves and stacking
-        them, and the same numbers)."""
-        span = slice(start, start + x.shape[-2])
+    def forward(self, x: torch.Tensor, start: int | torch.Tensor = 0) -> torch.Tensor:
+        """`x` `[b, h, L, d_kv]` rotated by the angles of positions start..start+L-1 (or, where
+        `start` is a tensor, of the positions it lists, one per token): each pair (even, odd)
+        becomes (even cos - odd sin, odd cos + even sin), as two products of `x` and of `x` with
+        its pairs swapped (2.2x faster on CPU than rotating the halves and stacking them, and the
+        same numbers)."""
+        at = slice(start, start + x.shape[-2]) if isinstance(start, int) else start
         swapped = x.unflatten(-1, (-1, 2)).flip(-1).flatten(-2)
-        return x * self.cos[span] + swapped * self.sin[span]
+        return x * self.cos[at] + swapped * self.sin[at]
 
 
 class Attention(nn.Module):
@@ -80,7 +82,7 @@ class Attention(nn.Module):
         return x.unflatten(-1, (self.heads, self.d_kv)).transpose(1, 2)
 
     def keys_values(
-        self, source: torch.Tensor, rotary: Rotary | None = None, start: int = 0
+        self, source: torch.Tensor, rotary: Rotary | None = None, start: int | torch.Tensor = 0
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Keys (rotated when `rotary` is given) and values of `source`, each `[b, h, L, d_kv]`."""
         key, value = self.key_value(source).chunk(2, dim=-1)
@@ -94,7 +96,7 @@ class Attention(nn.Module):
         causal: bool = False,
         rotary: Rotary | None = None,
         past: tuple[torch.Tensor, torch.Tensor] | None = None,
-        start: int = 0,
+        start: int | torch.Tensor = 0,
         keys_values: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """`mask` is boolean, True where a query may attend to a key, broadcast to [b, h, q, k].
@@ -153,7 +155,7 @@ class Block(nn.Module):
         memory_mask: torch.Tensor | None = None,
         rotary: Rotary | None = None,
         past: tuple[torch.Tensor, torch.Tensor] | None = None,
-        start: int = 0,
+        start: int | torch.Tensor = 0,
     ) -> torch.Tensor:
         """`memory`: the encoder states' cross-attention keys and values (`memory_keys_values`)."""
         attended = self.self_attention(

@@ -30,6 +30,8 @@ from suite.semantic_ids.valid_codes import ValidCodeIndex
 ORDERS = ("confidence", "margin", "left-to-right", "right-to-left", "random")
 DEDUP_RULES = ("last", "ordered")
 ScoreFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+"""`score(codes, user)`: `codes` `[users * w, m]` are every user's `w` beams, each user's
+consecutive and the users in order, so `user` is `arange(users).repeat_interleave(w)`."""
 
 
 def step_schedule(free: int, steps: int) -> list[int]:

@@ -110,14 +110,24 @@ class MaskPredictor(nn.Module):
         self._encode(self._embed(history), self._visible(structure, keys), collect=layers)
         return HistoryCache(layers, keys)
 
-    def target_states(self, cache: HistoryCache, rows: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Hidden states `[n, m, d]` of `target` (`[n, m]` tokens) after history `rows` of `cache`:
-        equal to the last `m` states of `forward` on the whole sequence."""
+    def target_states(self, cache: HistoryCache, target: torch.Tensor) -> torch.Tensor:
+        """Hidden states `[users, w, m, d]` of each user's `w` candidate targets (`target`,
+        `[users, w, m]` tokens) after the user's history in `cache`: equal to the last `m` states
+        of `forward` on the history followed by that candidate.
+
+        A user's candidates run as one sequence: their tokens attend to the cached history and
+        to their own item only (a block-diagonal mask) and take the target item's positions. So
+        the history's keys and values are read once per user, not copied once per candidate."""
+        users, width, m = target.shape
         start = cache.keys.shape[1]
-        structure = attention_mask(self.attention, self.items, self.m)[start:].to(target.device)
-        visible = self._visible(structure, torch.cat([cache.keys[rows], target != 0], dim=1), start)
-        past = [(key[rows], value[rows]) for key, value in cache.layers]
-        return self._encode(self._embed(target, start), visible, start, past)
+        structure = attention_mask(self.attention, self.items, self.m)[start:].to(target.device)  # [m, start + m]
+        own_item = torch.block_diag(*[structure[:, start:]] * width)
+        grouped = torch.cat([structure[:, :start].repeat(width, 1), own_item], dim=1)  # [w m, start + w m]
+        visible = self._visible(grouped, torch.cat([cache.keys, (target != 0).flatten(1)], dim=1), start)
+        x = self._embed(target.flatten(0, 1), start).unflatten(0, (users, width)).flatten(1, 2)
+        positions = start + torch.arange(m, device=target.device).repeat(width)
+        hidden = self._encode(x, visible, positions, cache.layers)
+        return hidden.unflatten(1, (width, m))
 
     def blockwise(self, clean: torch.Tensor, noisy: torch.Tensor) -> torch.Tensor:
         """Hidden states `[b, items * m, d]` of `noisy`, each item denoised from the clean items before it.
@@ -152,14 +162,16 @@ class MaskPredictor(nn.Module):
         self,
         x: torch.Tensor,
         visible: torch.Tensor,
-        start: int = 0,
+        start: int | torch.Tensor = 0,
         past: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
         collect: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
         last: int = 0,
     ) -> torch.Tensor:
         """The blocks under `visible`, after each layer's `past` keys and values when given;
-        `collect` receives each layer's keys and values of `x`. With `last` (and no `past`), the
-        final block takes the other tokens as keys and values only and returns the last `last`."""
+        `start` is the position of `x`'s first token, or every token's position (for rotary
+        positions). `collect` receives each layer's keys and values of `x`. With `last` (and no
+        `past`), the final block takes the other tokens as keys and values only and returns the
+        last `last`."""
         x = self.dropout(x)
         final = len(self.blocks) - 1
         for index, block in enumerate(self.blocks):

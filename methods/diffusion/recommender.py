@@ -232,8 +232,8 @@ class DiffusionRecommender(MethodBase):
             target = torch.where(codes >= 0, codes + offsets, torch.full_like(codes, self.vocab["mask"]))
             if cache is None:
                 hidden = self.model(torch.cat([history[users], target], dim=1), last=m)
-            else:
-                hidden = self.model.target_states(cache, users, target)
+            else:  # the beam search groups the rows by user (see `ScoreFn`)
+                hidden = self.model.target_states(cache, target.unflatten(0, (len(history), -1))).flatten(0, 1)
             log_probs = self.model.logits(hidden).float().log_softmax(-1)  # over the whole vocabulary
             picked = log_probs.gather(2, index.clamp(max=log_probs.shape[-1] - 1)[None].expand(len(codes), -1, -1))
             return picked.masked_fill(beyond[None], float("-inf")).cpu()

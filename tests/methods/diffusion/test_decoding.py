@@ -198,3 +198,18 @@ def test_the_order_rule_alone_can_pick_the_dedup_position_first():
     recorder.clear()
     diffusion_beam_search(recording, 1, M, beam=1, order="confidence", steps=M, last=M - 1)
     assert recorder[-1] == [True] * (M - 1) + [False]  # last: every code before it
+
+
+def test_the_scorer_gets_each_users_beams_consecutive_and_the_users_in_order():
+    """`ScoreFn`'s contract, on which the history-cached scorer relies."""
+    seen = []
+
+    def score(codes, users):
+        seen.append(users.clone())
+        return torch.log_softmax(torch.zeros(len(codes), M, 4), -1)
+
+    diffusion_beam_search(score, 3, M, beam=4, order="confidence", steps=M)
+    for users in seen:
+        width = len(users) // 3
+        assert torch.equal(users, torch.arange(3).repeat_interleave(width))
+    assert [len(users) // 3 for users in seen] == [1] + [4] * (len(seen) - 1)

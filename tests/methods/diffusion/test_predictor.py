@@ -55,16 +55,24 @@ def test_blockwise_pass_needs_block_causal_attention_and_learned_positions(atten
 @pytest.mark.parametrize("positions", ["learned", "rotary"])
 @pytest.mark.parametrize("attention", ["causal", "inter-item-causal"])
 def test_target_states_from_the_history_cache_equal_the_whole_sequence_pass(attention, positions):
-    """Decoding's shortcut: the target's states after cached history keys and values are the
-    last m states of one pass over history and target, padding included, for any row mapping."""
+    """Decoding's shortcut: each candidate target's states after its user's cached history keys
+    and values (a user's candidates run together) are the last m states of one pass over that
+    history and that candidate alone, padding included."""
     model = predictor(attention, positions)
     history = torch.tensor([[0, 0, 4, 5], [2, 3, 4, 5], [0, 0, 0, 0]])  # padding: one item, every item
-    rows = torch.tensor([1, 0, 0, 2, 1])  # beams: several per user, in any order
-    target = torch.tensor([[MASK, MASK], [6, MASK], [MASK, 7], [8, 9], [MASK, 9]])
+    target = torch.tensor(
+        [
+            [[MASK, MASK], [6, MASK], [MASK, 7]],
+            [[8, 9], [MASK, 9], [MASK, MASK]],
+            [[6, 7], [MASK, MASK], [8, MASK]],
+        ]
+    )  # [users, 3 candidates, m]
     with torch.no_grad():
-        cached = model.target_states(model.history_cache(history), rows, target)
-        whole = model(torch.cat([history[rows], target], dim=1))[:, -M:]
-    torch.testing.assert_close(cached, whole, atol=1e-5, rtol=1e-5)
+        cached = model.target_states(model.history_cache(history), target)
+        rows = torch.arange(3).repeat_interleave(3)
+        whole = model(torch.cat([history[rows], target.flatten(0, 1)], dim=1))[:, -M:]
+    assert cached.shape == (3, 3, M, 16)
+    torch.testing.assert_close(cached.flatten(0, 1), whole, atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.parametrize(
