@@ -83,7 +83,8 @@ class TigerModel(nn.Module):
         self, memory: list[tuple[torch.Tensor, torch.Tensor]], memory_tokens: torch.Tensor, prefix: torch.Tensor
     ) -> torch.Tensor:
         """Hidden states `[b, t, d]` for decoder input `prefix` ([BOS] + generated tokens), after
-        the encoder's `memory_keys_values`."""
+        the encoder's `memory_keys_values`; where `memory` has fewer rows than `prefix`, each of
+        its rows serves as many consecutive rows of `prefix` (a user's beams)."""
         positions = torch.arange(prefix.shape[1], device=prefix.device)
         x = self.dropout(self.token(prefix) + self.code_position(positions))
         memory_mask = (memory_tokens != 0)[:, None, None, :]
@@ -212,11 +213,8 @@ class Tiger(MethodBase):
             width = scores.shape[1]
             bos = torch.full((users * width, 1), self.vocab["bos"], device=self.device)
             generated = (codes + offsets[:j]).flatten(0, 1)
-            hidden = self.model.decode(
-                [(key.repeat_interleave(width, 0), value.repeat_interleave(width, 0)) for key, value in memory],
-                memory_tokens.repeat_interleave(width, 0),
-                torch.cat([bos, generated], dim=1),
-            )[:, -1]
+            # each user's encoder keys and values serve its `width` beams without a copy each
+            hidden = self.model.decode(memory, memory_tokens, torch.cat([bos, generated], dim=1))[:, -1]
             log_probs = self.model.logits(hidden, self.vocab.span(j)).float().log_softmax(-1).view(users, width, -1)
             total = scores[..., None] + log_probs
             children = self.trie.next(prefix.flatten(), j).view(users, width, -1)

@@ -102,7 +102,13 @@ class Attention(nn.Module):
         """`mask` is boolean, True where a query may attend to a key, broadcast to [b, h, q, k].
 
         `past` holds keys and values of earlier tokens, placed before those of `x`. Given
-        `keys_values` (of another sequence: cross-attention), `x` gives only the queries."""
+        `keys_values` (of another sequence: cross-attention), `x` gives only the queries; where
+        they have fewer rows than `x`, each serves that many consecutive rows of `x` (a user's
+        beams), which attend to it as one longer query sequence instead of a copy each."""
+        if keys_values is not None and len(keys_values[0]) != len(x):
+            group = len(x) // len(keys_values[0])
+            folded = self.forward(x.unflatten(0, (-1, group)).flatten(1, 2), mask, keys_values=keys_values)
+            return folded.unflatten(1, (group, -1)).flatten(0, 1)
         key, value = self.keys_values(x, rotary, start) if keys_values is None else keys_values
         if past is not None:
             key, value = torch.cat([past[0], key], dim=2), torch.cat([past[1], value], dim=2)

@@ -1,8 +1,9 @@
-"""Rotary positions against their defining property: scores depend only on relative position."""
+"""The shared building blocks against their definitions: rotary scores depend only on relative
+position, and cross-attention keys shared by a user's beams act as a copy per beam."""
 
 import torch
 
-from suite.nn import Rotary
+from suite.nn import Attention, Rotary
 
 
 def test_rotary_scores_depend_on_offset_only():
@@ -40,3 +41,20 @@ def test_rotary_turns_each_channel_pair_by_its_positions_angle():
             expected_odd = even * angle.sin() + odd * angle.cos()
             torch.testing.assert_close(rotated[..., position, 2 * pair], expected_even)
             torch.testing.assert_close(rotated[..., position, 2 * pair + 1], expected_odd)
+
+
+def test_cross_attention_keys_values_shared_by_consecutive_rows_equal_a_copy_per_row():
+    """A user's encoder keys and values serve all its beams: the same as repeating them per beam."""
+    torch.manual_seed(0)
+    attention = Attention(d_model=16, heads=2, d_kv=8, dropout=0.0).eval()
+    memory = torch.randn(3, 5, 16)
+    mask = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 1, 1, 1, 1]], dtype=torch.bool)[:, None, None, :]
+    queries = torch.randn(3 * 4, 2, 16)  # 4 beams a user, 2 decoder tokens each
+    key, value = attention.keys_values(memory)
+    shared = attention(queries, mask=mask, keys_values=(key, value))
+    copied = attention(
+        queries,
+        mask=mask.repeat_interleave(4, 0),
+        keys_values=(key.repeat_interleave(4, 0), value.repeat_interleave(4, 0)),
+    )
+    torch.testing.assert_close(shared, copied, atol=1e-6, rtol=1e-5)
