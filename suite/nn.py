@@ -125,6 +125,46 @@ class Attention(nn.Module):
         )
         return self.out(attended.transpose(1, 2).flatten(2))
 
+    def prefix_attention(
+        self,
+        prefix: torch.Tensor,
+        prefix_keys_values: tuple[torch.Tensor, torch.Tensor],
+        prefix_mask: torch.Tensor,
+        suffix_keys_values: tuple[torch.Tensor, torch.Tensor],
+        suffix_mask: torch.Tensor,
+        rotary: Rotary | None = None,
+    ) -> torch.Tensor:
+        """Self-attention outputs `[u, w, P, d_model]` of a prefix's tokens (`prefix`, `[u, P,
+        d_model]`, normed, positions 0..P-1, with their `keys_values`) in each of `w` sequences
+        per row that continue the prefix with their own suffix, whose keys and values
+        `suffix_keys_values` (`[u, w, h, S, d_kv]` each) follow it. The same as attending over
+        each whole sequence (at inference: no attention dropout), but the prefix's queries and
+        its part of the attention are computed once per row; each suffix adds only its S keys,
+        merged in through the two parts' softmax normalizers.
+
+        `prefix_mask` `[u, P, P]` and `suffix_mask` `[u, w, P, S]`: which keys each prefix token
+        may attend to. Every prefix token must see at least one prefix key (itself, say)."""
+        query = self._split(self.query(prefix))
+        key, value = prefix_keys_values
+        if rotary is not None:
+            query = rotary(query)
+        scale = self.d_kv**-0.5
+        own = (query @ key.transpose(-1, -2) * scale).masked_fill(~prefix_mask[:, None], float("-inf"))
+        own_max = own.amax(-1, keepdim=True)  # [u, h, P, 1], finite: every token sees a key
+        own_weights = (own - own_max).exp()
+        own_sum, own_out = own_weights.sum(-1, keepdim=True), own_weights @ value  # [u, h, P, 1], [u, h, P, d_kv]
+        suffix_key, suffix_value = suffix_keys_values
+        other = (query[:, None] @ suffix_key.transpose(-1, -2) * scale).masked_fill(
+            ~suffix_mask[:, :, None], float("-inf")
+        )  # [u, w, h, P, S]
+        top = torch.maximum(own_max[:, None], other.amax(-1, keepdim=True))
+        other_weights = (other - top).exp()
+        rescale = (own_max[:, None] - top).exp()
+        numerator = own_out[:, None] * rescale + other_weights @ suffix_value
+        denominator = own_sum[:, None] * rescale + other_weights.sum(-1, keepdim=True)
+        attended = (numerator / denominator).transpose(2, 3).flatten(3)  # [u, w, P, h * d_kv]
+        return self.out(attended)
+
 
 class Block(nn.Module):
     """Self-attention, optional cross-attention, feed-forward; each pre-normed and residual."""
@@ -167,6 +207,16 @@ class Block(nn.Module):
         attended = self.self_attention(
             self.self_norm(x), mask=mask, causal=causal, rotary=rotary, past=past, start=start
         )
+        return self.after_attention(x, attended, memory, memory_mask)
+
+    def after_attention(
+        self,
+        x: torch.Tensor,
+        attended: torch.Tensor,
+        memory: tuple[torch.Tensor, torch.Tensor] | None = None,
+        memory_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """The rest of `forward` once the self-attention of `self_norm(x)` is `attended`."""
         x = x + self.dropout(attended)
         if self.cross_attention is not None:
             x = x + self.dropout(self.cross_attention(self.cross_norm(x), mask=memory_mask, keys_values=memory))

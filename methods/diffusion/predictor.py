@@ -46,9 +46,12 @@ class MaskPredictor(nn.Module):
     attention mask (`attention`) is combined with a padding mask; every token may attend to
     itself, so padding rows stay defined. The output layer is tied to the token embedding.
 
-    Under a mask where no history token attends to the target item (`causal`,
-    `inter-item-causal`: `caches_history`), decoding computes the history once per user
-    (`history_cache`) and then runs only the target's tokens on each pass (`target_states`).
+    Decoding scores each user's candidate targets after its history. Under a mask where no
+    history token attends to the target item (`causal`, `inter-item-causal`: `caches_history`),
+    it computes the history once per user (`history_cache`) and then runs only the target's
+    tokens on each pass (`target_states`). Under any other mask the history's states depend on
+    the candidate, so each pass runs them again, but the first block's history work is shared
+    by a user's candidates (`candidate_states`).
     """
 
     def __init__(self, config: PredictorConfig):
@@ -86,12 +89,10 @@ class MaskPredictor(nn.Module):
         self.register_buffer("recency_index", recency, persistent=False)
         self.register_buffer("position_index", torch.arange(m).repeat(items), persistent=False)
 
-    def forward(self, tokens: torch.Tensor, last: int = 0) -> torch.Tensor:
-        """Hidden states `[b, items * m, d]`; with `last` > 0, those of the last `last` tokens only
-        (`[b, last, d]`, the same states), for which the final block runs queries, attention and
-        feed-forward alone: decoding reads the target's states and no others."""
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Hidden states `[b, items * m, d]`."""
         structure = attention_mask(self.attention, self.items, self.m).to(tokens.device)
-        return self._encode(self._embed(tokens), self._visible(structure, tokens != 0), last=last)
+        return self._encode(self._embed(tokens), self._visible(structure, tokens != 0))
 
     @property
     def caches_history(self) -> bool:
@@ -118,16 +119,67 @@ class MaskPredictor(nn.Module):
         A user's candidates run as one sequence: their tokens attend to the cached history and
         to their own item only (a block-diagonal mask) and take the target item's positions. So
         the history's keys and values are read once per user, not copied once per candidate."""
-        users, width, m = target.shape
         start = cache.keys.shape[1]
+        visible = self._candidates_visible(cache.keys, target, start)
+        x = self._embed(target.flatten(0, 1), start).unflatten(0, target.shape[:2]).flatten(1, 2)
+        hidden = self._encode(x, visible, self._candidate_positions(target, start), cache.layers)
+        return hidden.unflatten(1, target.shape[1:])
+
+    def candidate_states(self, history: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Hidden states `[users, w, m, d]` of each user's `w` candidate targets (`[users, w, m]`
+        tokens) after its `history` (`[users, (items - 1) * m]`), under any mask (at inference):
+        the last `m` states of `forward` on the history followed by each candidate.
+
+        The first block computes the history's queries, keys and values and their attention
+        among themselves once per user; each candidate adds only its own tokens' part
+        (`Attention.prefix_attention`). The rest runs per candidate, the final block on the
+        target's tokens only. With one block, the history serves as keys and values alone."""
+        users, width, m = target.shape
+        start = history.shape[1]
+        history_keys, target_keys = history != 0, target != 0
+        first = self.blocks[0]
+        x_history, x_target = self.dropout(self._embed(history)), self.dropout(self._embed(target.flatten(0, 1), start))
+        normed_history = first.self_norm(x_history)
+        history_keys_values = first.keys_values(x_history, self.rotary)
+        if len(self.blocks) == 1:
+            return self.target_states(HistoryCache([history_keys_values], history_keys), target)
+        structure = attention_mask(self.attention, self.items, self.m).to(target.device)
+        normed_target = first.self_norm(x_target)
+        target_keys_values = first.self_attention.keys_values(normed_target, self.rotary, start)
+        suffix_mask = structure[:start, start:] & target_keys[:, :, None, :]  # [users, w, history, m]
+        history_part = first.self_attention.prefix_attention(
+            normed_history,
+            history_keys_values,
+            self._visible(structure[:start, :start], history_keys),
+            tuple(t.unflatten(0, (users, width)) for t in target_keys_values),
+            suffix_mask,
+            self.rotary,
+        )
+        target_part = first.self_attention(
+            normed_target.unflatten(0, (users, width)).flatten(1, 2),
+            mask=self._candidates_visible(history_keys, target, start)[:, None],
+            rotary=self.rotary,
+            past=history_keys_values,
+            start=self._candidate_positions(target, start),
+        ).unflatten(1, (width, m))
+        x = torch.cat([x_history[:, None].expand(-1, width, -1, -1), x_target.unflatten(0, (users, width))], dim=2)
+        x = first.after_attention(x.flatten(0, 1), torch.cat([history_part, target_part], dim=2).flatten(0, 1))
+        keys = torch.cat([history_keys.repeat_interleave(width, 0), target_keys.flatten(0, 1)], dim=1)
+        return self._encode(x, self._visible(structure, keys), last=m, first=1).unflatten(0, (users, width))
+
+    def _candidates_visible(self, history_keys: torch.Tensor, target: torch.Tensor, start: int) -> torch.Tensor:
+        """`[users, w m, start + w m]`: what each token of a user's `w` candidates (run as one
+        sequence after the history) may attend to: the history, and its own item only."""
+        width = target.shape[1]
         structure = attention_mask(self.attention, self.items, self.m)[start:].to(target.device)  # [m, start + m]
         own_item = torch.block_diag(*[structure[:, start:]] * width)
-        grouped = torch.cat([structure[:, :start].repeat(width, 1), own_item], dim=1)  # [w m, start + w m]
-        visible = self._visible(grouped, torch.cat([cache.keys, (target != 0).flatten(1)], dim=1), start)
-        x = self._embed(target.flatten(0, 1), start).unflatten(0, (users, width)).flatten(1, 2)
-        positions = start + torch.arange(m, device=target.device).repeat(width)
-        hidden = self._encode(x, visible, positions, cache.layers)
-        return hidden.unflatten(1, (width, m))
+        grouped = torch.cat([structure[:, :start].repeat(width, 1), own_item], dim=1)
+        return self._visible(grouped, torch.cat([history_keys, (target != 0).flatten(1)], dim=1), start)
+
+    @staticmethod
+    def _candidate_positions(target: torch.Tensor, start: int) -> torch.Tensor:
+        """Every candidate token's sequence position: each candidate stands at the target's."""
+        return start + torch.arange(target.shape[2], device=target.device).repeat(target.shape[1])
 
     def blockwise(self, clean: torch.Tensor, noisy: torch.Tensor) -> torch.Tensor:
         """Hidden states `[b, items * m, d]` of `noisy`, each item denoised from the clean items before it.
@@ -166,15 +218,18 @@ class MaskPredictor(nn.Module):
         past: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
         collect: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
         last: int = 0,
+        first: int = 0,
     ) -> torch.Tensor:
         """The blocks under `visible`, after each layer's `past` keys and values when given;
         `start` is the position of `x`'s first token, or every token's position (for rotary
         positions). `collect` receives each layer's keys and values of `x`. With `last` (and no
         `past`), the final block takes the other tokens as keys and values only and returns the
-        last `last`."""
-        x = self.dropout(x)
+        last `last`. With `first`, `x` is the output of the blocks before that one."""
+        x = self.dropout(x) if first == 0 else x
         final = len(self.blocks) - 1
         for index, block in enumerate(self.blocks):
+            if index < first:
+                continue
             if collect is not None:
                 collect.append(block.keys_values(x, self.rotary))
             layer_past = None if past is None else past[index]

@@ -216,7 +216,6 @@ class DiffusionRecommender(MethodBase):
 
     def _scorer(self, histories: Sequence[np.ndarray]):
         """The decoder's view of the predictor: partial target codes -> per-position log-probs."""
-        m = self.vocab.length
         history = torch.from_numpy(item_tokens(histories, self.sid_tokens, self.params["max_items"])).to(self.device)
         offsets = torch.from_numpy(self.vocab.offsets).to(self.device)
         width = max(self.vocab.sizes)
@@ -230,10 +229,11 @@ class DiffusionRecommender(MethodBase):
         def score(codes: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
             codes, users = codes.to(self.device), users.to(self.device)
             target = torch.where(codes >= 0, codes + offsets, torch.full_like(codes, self.vocab["mask"]))
+            candidates = target.unflatten(0, (len(history), -1))  # the search groups rows by user (`ScoreFn`)
             if cache is None:
-                hidden = self.model(torch.cat([history[users], target], dim=1), last=m)
-            else:  # the beam search groups the rows by user (see `ScoreFn`)
-                hidden = self.model.target_states(cache, target.unflatten(0, (len(history), -1))).flatten(0, 1)
+                hidden = self.model.candidate_states(history, candidates).flatten(0, 1)
+            else:
+                hidden = self.model.target_states(cache, candidates).flatten(0, 1)
             log_probs = self.model.logits(hidden).float().log_softmax(-1)  # over the whole vocabulary
             picked = log_probs.gather(2, index.clamp(max=log_probs.shape[-1] - 1)[None].expand(len(codes), -1, -1))
             return picked.masked_fill(beyond[None], float("-inf")).cpu()

@@ -8,7 +8,7 @@ from methods.diffusion.predictor import MaskPredictor, PredictorConfig
 M, ITEMS, MASK = 2, 3, 1
 
 
-def predictor(attention: str = "inter-item-causal", positions: str = "learned") -> MaskPredictor:
+def predictor(attention: str = "inter-item-causal", positions: str = "learned", layers: int = 2) -> MaskPredictor:
     torch.manual_seed(0)
     shape = PredictorConfig(
         vocab_size=12,
@@ -18,7 +18,7 @@ def predictor(attention: str = "inter-item-causal", positions: str = "learned") 
         heads=2,
         d_kv=8,
         d_ff=32,
-        layers=2,
+        layers=layers,
         dropout=0.0,
         norm="rms",
         activation="silu",
@@ -87,13 +87,24 @@ def test_history_is_cached_only_where_history_tokens_never_see_the_target(attent
             model.history_cache(torch.ones(1, (ITEMS - 1) * M, dtype=torch.long))
 
 
+@pytest.mark.parametrize("layers", [1, 2, 3])
 @pytest.mark.parametrize("positions", ["learned", "rotary"])
-@pytest.mark.parametrize("attention", ["bidirectional", "intra-item-causal", "causal"])
-@pytest.mark.parametrize("last", [1, M, ITEMS * M])
-def test_the_last_tokens_alone_get_the_states_of_the_whole_pass(attention, positions, last):
-    """Decoding's other shortcut, under any mask: the final block runs only the tokens whose
-    states are read, the rest serving as keys and values."""
-    model = predictor(attention, positions)
-    tokens = torch.tensor([[0, 0, 4, 5, MASK, MASK], [2, 3, 4, 5, 6, MASK], [0, 0, 0, 0, 8, 9]])
+@pytest.mark.parametrize("attention", ["bidirectional", "intra-item-causal", "causal", "inter-item-causal"])
+def test_candidate_states_sharing_the_history_equal_a_whole_pass_per_candidate(attention, positions, layers):
+    """Decoding without a cache, under any mask: the history's first-block work done once per
+    user and each candidate's merged in gives every candidate the states of its own whole pass."""
+    model = predictor(attention, positions, layers)
+    history = torch.tensor([[0, 0, 4, 5], [2, 3, 4, 5], [0, 0, 0, 0]])  # padding: one item, every item
+    target = torch.tensor(
+        [
+            [[MASK, MASK], [6, MASK], [MASK, 7]],
+            [[8, 9], [MASK, 9], [MASK, MASK]],
+            [[6, 7], [MASK, MASK], [8, MASK]],
+        ]
+    )  # [users, 3 candidates, m]
     with torch.no_grad():
-        torch.testing.assert_close(model(tokens, last=last), model(tokens)[:, -last:], atol=1e-6, rtol=1e-5)
+        shared = model.candidate_states(history, target)
+        rows = torch.arange(3).repeat_interleave(3)
+        whole = model(torch.cat([history[rows], target.flatten(0, 1)], dim=1))[:, -M:]
+    assert shared.shape == (3, 3, M, 16)
+    torch.testing.assert_close(shared.flatten(0, 1), whole, atol=1e-5, rtol=1e-5)
