@@ -6,6 +6,14 @@ import torch
 from methods.diffusion.predictor import MaskPredictor, PredictorConfig
 
 M, ITEMS, MASK = 2, 3, 1
+HISTORY = torch.tensor([[0, 0, 4, 5], [2, 3, 4, 5], [0, 0, 0, 0]])  # padding: one item, every item
+CANDIDATES = torch.tensor(
+    [
+        [[MASK, MASK], [6, MASK], [MASK, 7]],
+        [[8, 9], [MASK, 9], [MASK, MASK]],
+        [[6, 7], [MASK, MASK], [8, MASK]],
+    ]
+)  # each user's 3 candidate targets, as decoding scores them: [users, candidates, m]
 
 
 def predictor(attention: str = "inter-item-causal", positions: str = "learned", layers: int = 2) -> MaskPredictor:
@@ -27,6 +35,14 @@ def predictor(attention: str = "inter-item-causal", positions: str = "learned", 
     )
     model = MaskPredictor(shape)
     return model.eval()
+
+
+def whole_pass_per_candidate(model: MaskPredictor) -> torch.Tensor:
+    """`[users * candidates, m, d]`: each candidate's states from one pass over its user's
+    history followed by that candidate alone."""
+    with torch.no_grad():
+        rows = torch.arange(len(HISTORY)).repeat_interleave(CANDIDATES.shape[1])
+        return model(torch.cat([HISTORY[rows], CANDIDATES.flatten(0, 1)], dim=1))[:, -M:]
 
 
 def test_blockwise_pass_equals_one_inference_pass_per_item():
@@ -59,20 +75,10 @@ def test_target_states_from_the_history_cache_equal_the_whole_sequence_pass(atte
     and values (a user's candidates run together) are the last m states of one pass over that
     history and that candidate alone, padding included."""
     model = predictor(attention, positions)
-    history = torch.tensor([[0, 0, 4, 5], [2, 3, 4, 5], [0, 0, 0, 0]])  # padding: one item, every item
-    target = torch.tensor(
-        [
-            [[MASK, MASK], [6, MASK], [MASK, 7]],
-            [[8, 9], [MASK, 9], [MASK, MASK]],
-            [[6, 7], [MASK, MASK], [8, MASK]],
-        ]
-    )  # [users, 3 candidates, m]
     with torch.no_grad():
-        cached = model.target_states(model.history_cache(history), target)
-        rows = torch.arange(3).repeat_interleave(3)
-        whole = model(torch.cat([history[rows], target.flatten(0, 1)], dim=1))[:, -M:]
+        cached = model.target_states(model.history_cache(HISTORY), CANDIDATES)
     assert cached.shape == (3, 3, M, 16)
-    torch.testing.assert_close(cached.flatten(0, 1), whole, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(cached.flatten(0, 1), whole_pass_per_candidate(model), atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -94,17 +100,7 @@ def test_candidate_states_sharing_the_history_equal_a_whole_pass_per_candidate(a
     """Decoding without a cache, under any mask: the history's first-block work done once per
     user and each candidate's merged in gives every candidate the states of its own whole pass."""
     model = predictor(attention, positions, layers)
-    history = torch.tensor([[0, 0, 4, 5], [2, 3, 4, 5], [0, 0, 0, 0]])  # padding: one item, every item
-    target = torch.tensor(
-        [
-            [[MASK, MASK], [6, MASK], [MASK, 7]],
-            [[8, 9], [MASK, 9], [MASK, MASK]],
-            [[6, 7], [MASK, MASK], [8, MASK]],
-        ]
-    )  # [users, 3 candidates, m]
     with torch.no_grad():
-        shared = model.candidate_states(history, target)
-        rows = torch.arange(3).repeat_interleave(3)
-        whole = model(torch.cat([history[rows], target.flatten(0, 1)], dim=1))[:, -M:]
+        shared = model.candidate_states(HISTORY, CANDIDATES)
     assert shared.shape == (3, 3, M, 16)
-    torch.testing.assert_close(shared.flatten(0, 1), whole, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(shared.flatten(0, 1), whole_pass_per_candidate(model), atol=1e-5, rtol=1e-5)

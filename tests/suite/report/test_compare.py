@@ -22,40 +22,38 @@ def write_board(folder: Path, stem: str, lines: list[tuple]) -> None:
     pd.DataFrame(records, columns=COLUMNS).to_csv(folder / f"{stem}.csv", index=False)
 
 
+# (row, ndcg@10 mean, place, p-value, significant) of each folder's two leaderboards
+BOARDS = {
+    ("before", "leaderboard"): [
+        ("a", 0.30, 1, None, False),
+        ("b", 0.20, 3, 0.01, True),
+        ("c", 0.25, 2, 0.30, False),
+        ("old", 0.1, 4, 0.01, True),
+    ],
+    ("before", "leaderboard-vs-c"): [
+        ("a", 0.30, 1, 0.20, False),
+        ("b", 0.20, 3, 0.04, True),
+        ("c", 0.25, 2, None, False),
+    ],
+    ("after", "leaderboard"): [
+        ("b", 0.29, 1, None, False),
+        ("a", 0.28, 2, 0.50, False),
+        ("c", 0.10, 3, 0.001, True),
+        ("new", 0.2, 4, 0.2, False),
+    ],
+    ("after", "leaderboard-vs-c"): [
+        ("b", 0.29, 1, 0.01, True),
+        ("a", 0.28, 2, 0.02, True),
+        ("c", 0.10, 3, None, False),
+    ],
+}
+
+
 @pytest.fixture
 def folders(tmp_path):
-    before, after = tmp_path / "before", tmp_path / "after"
-    write_board(
-        before,
-        "leaderboard",
-        [
-            ("a", 0.30, 1, None, False),
-            ("b", 0.20, 3, 0.01, True),
-            ("c", 0.25, 2, 0.30, False),
-            ("old", 0.1, 4, 0.01, True),
-        ],
-    )
-    write_board(
-        before,
-        "leaderboard-vs-c",
-        [("a", 0.30, 1, 0.20, False), ("b", 0.20, 3, 0.04, True), ("c", 0.25, 2, None, False)],
-    )
-    write_board(
-        after,
-        "leaderboard",
-        [
-            ("b", 0.29, 1, None, False),
-            ("a", 0.28, 2, 0.50, False),
-            ("c", 0.10, 3, 0.001, True),
-            ("new", 0.2, 4, 0.2, False),
-        ],
-    )
-    write_board(
-        after,
-        "leaderboard-vs-c",
-        [("b", 0.29, 1, 0.01, True), ("a", 0.28, 2, 0.02, True), ("c", 0.10, 3, None, False)],
-    )
-    return before, after
+    for (folder, stem), lines in BOARDS.items():
+        write_board(tmp_path / folder, stem, lines)
+    return tmp_path / "before", tmp_path / "after"
 
 
 def conclusions(text: str) -> list[str]:
