@@ -140,7 +140,7 @@ class MaskPredictor(nn.Module):
         first = self.blocks[0]
         x_history, x_target = self.dropout(self._embed(history)), self.dropout(self._embed(target.flatten(0, 1), start))
         normed_history = first.self_norm(x_history)
-        history_keys_values = first.keys_values(x_history, self.rotary)
+        history_keys_values = first.self_attention.keys_values(normed_history, self.rotary)
         if len(self.blocks) == 1:
             return self.target_states(HistoryCache([history_keys_values], history_keys), target)
         structure = attention_mask(self.attention, self.items, self.m).to(target.device)
