@@ -51,6 +51,7 @@ LOG = "log.csv"
 SAMPLE = "sample"  # the configuration's number, in the order its training started
 STARTED = "started"
 SAMPLES = "samples"  # samples/<search key>/<Ray trial id>.json: each draw of a search, and its configuration
+RUNGS = "rungs"  # rungs/<search key>.json: the score ASHA recorded for each Ray trial at each rung
 STOPPED_BY_SCHEDULER = "scheduler"
 
 
@@ -110,7 +111,13 @@ class RecordingASHA(ASHAScheduler):
     """Ray Tune's ASHA, which also writes the record of each configuration it stops (from the
     epoch log the trainable wrote before reporting), so the tuning table can say so. The store
     is the one each result names: a scheduler restored from a moved folder (a committed copy
-    resumed on another machine) would otherwise write to the path it was pickled with."""
+    resumed on another machine) would otherwise write to the path it was pickled with.
+
+    It also keeps its rung records in the store (`rungs/<search key>.json`), written as they are
+    made and read back at the first result after a restore. Ray Tune does not save a scheduler's
+    state with the experiment: a restored search rebuilds it from the pickle of its start, and
+    without its records ASHA would judge a resumed configuration again at a rung it had passed,
+    against whichever configurations happened to report first since the restore."""
 
     def __init__(self, tuning: TuningConfig, metric: str) -> None:
         super().__init__(
@@ -120,9 +127,12 @@ class RecordingASHA(ASHAScheduler):
             reduction_factor=tuning.reduction_factor,
         )
         self.score = metric
+        self.rungs_read = False
 
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict) -> str:
+        before = self._read_rungs(result)
         decision = super().on_trial_result(tune_controller, trial, result)
+        self._write_rungs(result, before)
         if decision == TrialScheduler.STOP and "key" in result:
             store = Store(Path(result["store"]))
             folder = store.trial_dir(result["key"])
@@ -132,6 +142,43 @@ class RecordingASHA(ASHAScheduler):
                 write_json(folder / RECORD, _record(result["key"], _read_log(folder), self.score, stopped))
                 store.checkpoint_file(result["key"]).unlink(missing_ok=True)
         return decision
+
+    def on_trial_complete(self, tune_controller: Any, trial: Any, result: dict) -> None:
+        before = self._read_rungs(result)
+        super().on_trial_complete(tune_controller, trial, result)
+        self._write_rungs(result, before)
+
+    def rung_records(self) -> list[dict[str, dict[str, float]]]:
+        """Per bracket, each rung's (its epoch, as text) recorded score of every Ray trial."""
+        return [
+            {f"{milestone:g}": dict(recorded) for milestone, recorded in bracket._rungs} for bracket in self._brackets
+        ]
+
+    @staticmethod
+    def _rungs_file(result: dict) -> Path | None:
+        return (
+            Path(result["store"]) / RUNGS / f"{result['search']}.json" if {"store", "search"} <= result.keys() else None
+        )
+
+    def _read_rungs(self, result: dict) -> list[dict[str, dict[str, float]]]:
+        """The records before this result, after adding those the store keeps (once, at the
+        first result that names the store)."""
+        path = self._rungs_file(result)
+        if path is not None and not self.rungs_read:
+            self.rungs_read = True
+            if path.is_file():
+                kept = read_json_file(path)["brackets"]
+                for bracket, rungs in zip(self._brackets, kept, strict=True):
+                    for milestone, recorded in bracket._rungs:
+                        for trial_id, score in rungs.get(f"{milestone:g}", {}).items():
+                            recorded.setdefault(trial_id, score)
+        return self.rung_records()
+
+    def _write_rungs(self, result: dict, before: list[dict[str, dict[str, float]]]) -> None:
+        path = self._rungs_file(result)
+        records = self.rung_records()
+        if path is not None and records != before:
+            write_json(path, {"brackets": records})
 
 
 def _tuning_trainable(config: dict[str, Any], base: dict, store_root: str, search: str) -> None:
@@ -149,7 +196,9 @@ def _tuning_trainable(config: dict[str, Any], base: dict, store_root: str, searc
         write_json(sample, {"key": spec.key, "assignment": config, STARTED: time.time()})
     if (folder / RECORD).is_file():  # a configuration drawn twice, or finished before a restore
         record = read_json_file(folder / RECORD)
-        tune.report({"key": spec.key, "store": store_root, "epoch": record["epochs"], metric: record["valid"]})
+        tune.report(
+            {"key": spec.key, "store": store_root, "search": search, "epoch": record["epochs"], metric: record["valid"]}
+        )
         return
     write_json(folder / "spec.json", spec.to_dict())
     rows = _read_log(folder)
@@ -164,7 +213,14 @@ def _tuning_trainable(config: dict[str, Any], base: dict, store_root: str, searc
         score = row.get(metric, float("nan"))
         print(f"{label} epoch {row['epoch']} loss={row.get('loss', float('nan')):.4f} {metric}={score:.4f}")
         tune.report(
-            {"key": spec.key, "store": store_root, "epoch": row["epoch"], metric: score, "epoch_seconds": seconds}
+            {
+                "key": spec.key,
+                "store": store_root,
+                "search": search,
+                "epoch": row["epoch"],
+                metric: score,
+                "epoch_seconds": seconds,
+            }
         )
 
     _, run = fit_trial(spec, store, on_epoch)

@@ -274,3 +274,41 @@ def test_a_search_short_of_its_budget_stays_out_of_tuned_yaml(tmp_path):
     tuned = yaml.safe_load((tmp_path / "results" / "tuned" / TUNED_FILE).read_text())
     assert tuned["methods"] == {"sasrec": {"learning_rate": 0.002}}
     assert len(pd.read_csv(store.root / "tiger.csv")) == 1
+
+
+def test_asha_keeps_its_rung_records_across_a_restore(tmp_path):
+    """Ray Tune rebuilds a restored search's scheduler from the pickle of its start; the rung
+    records come back from the store, so a resumed configuration is not judged again at a rung
+    it passed, and a newcomer is judged against every configuration before it."""
+    import pickle
+    from types import SimpleNamespace
+
+    from ray.tune.schedulers import TrialScheduler
+
+    from suite.tuning import RecordingASHA
+    from suite.types import TuningConfig
+
+    tuning = TuningConfig(max_epochs=50, grace_period=5, reduction_factor=3)
+    metric = "valid_ndcg@10"
+    start = RecordingASHA(tuning, metric)
+    start.set_search_properties(metric, "max")
+    pickled = pickle.dumps(start)  # what a restore rebuilds it from
+    trials = {name: SimpleNamespace(trial_id=name) for name in ("a", "b", "c", "d")}
+
+    def result(epoch: int, score: float) -> dict:
+        return {"store": str(tmp_path), "search": "s", "epoch": epoch, metric: score}
+
+    for name in "abc":
+        start.on_trial_add(None, trials[name])
+    for name, score in [("a", 0.02), ("b", 0.05), ("c", 0.06)]:  # each reaches the first rung and goes on
+        assert start.on_trial_result(None, trials[name], result(5, score)) == TrialScheduler.CONTINUE
+
+    restored = pickle.loads(pickled)
+    for name in "bd":
+        restored.on_trial_add(None, trials[name])
+    # d reaches the rung below the cutoff of a, b and c's scores there: it stops (with no
+    # records, as the first to report since the restore, it would have gone on)
+    assert restored.on_trial_result(None, trials["d"], result(5, 0.03)) == TrialScheduler.STOP
+    # b resumes past the rung it passed, now scoring below d's there: it is not judged again
+    assert restored.on_trial_result(None, trials["b"], result(7, 0.01)) == TrialScheduler.CONTINUE
+    assert restored.rung_records()[0]["5"] == {"a": 0.02, "b": 0.05, "c": 0.06, "d": 0.03}
