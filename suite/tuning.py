@@ -164,7 +164,9 @@ class RecordingASHA(ASHAScheduler):
         """The records before this result, after adding those the store keeps (once, at the
         first result that names the store)."""
         path = self._rungs_file(result)
-        if path is not None and not self.rungs_read:
+        # a scheduler pickled by an earlier version of this class (a search started before the
+        # records were kept) is restored without the flag
+        if path is not None and not getattr(self, "rungs_read", False):
             self.rungs_read = True
             if path.is_file():
                 kept = read_json_file(path)["brackets"]
