@@ -22,7 +22,6 @@ side by side, and `make bench` prints the comparison of what is there:
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -36,7 +35,7 @@ from baselines.sasrec import SASRec
 from suite.matrix import TrialSpec, Variant, canonical_json
 from suite.report.leaderboard import compare_rows
 from suite.scoring import score_variant
-from suite.store import Store, write_frame, write_json
+from suite.store import Store, read_json_file, write_frame, write_json
 from suite.trial import run_trial
 from suite.types import DEFAULT_VARIANT, DatasetConfig, EvaluationConfig, Resources
 
@@ -121,16 +120,16 @@ def run_seed(
 def collected(out: Path, row: str | None = None) -> tuple[pd.DataFrame, float]:
     """Per-user rows (row, seed, user, metrics) of every seed under `out` that has both sides,
     and the suite side's total training seconds as a share of recbole's over those seeds."""
-    parts, seconds = [], {RECBOLE: 0.0, suite_side(row): 0.0}
+    sides = {RECBOLE: "recbole", suite_side(row): suite_side(row)}  # table label: file stem
+    parts, seconds = [], dict.fromkeys(sides, 0.0)
     for folder in sorted(out.glob("seed*")):
-        sides = {RECBOLE: "recbole", suite_side(row): suite_side(row)}
         if not all((folder / f"{name}.parquet").is_file() for name in sides.values()):
             continue
         for label, name in sides.items():
             part = pd.read_parquet(folder / f"{name}.parquet")
             part["user"] = part["user"].astype(str)
             parts.append(part.assign(dataset="ml-100k", row=label, seed=int(folder.name.removeprefix("seed"))))
-            facts = json.loads((folder / f"{name}.json").read_text())
+            facts = read_json_file(folder / f"{name}.json")
             seconds[label] += facts.get("train_seconds", facts.get("seconds", 0.0))
     if not parts:
         return pd.DataFrame(), float("nan")

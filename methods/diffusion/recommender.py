@@ -227,9 +227,10 @@ class DiffusionRecommender(MethodBase):
         cache = self.model.history_cache(history) if self._decodes_from_cache else None
 
         def score(codes: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
-            codes, users = codes.to(self.device), users.to(self.device)
+            codes = codes.to(self.device)
             target = torch.where(codes >= 0, codes + offsets, torch.full_like(codes, self.vocab["mask"]))
-            candidates = target.unflatten(0, (len(history), -1))  # the search groups rows by user (`ScoreFn`)
+            # the search groups the rows by user (`ScoreFn`), so `users` needs no reading here
+            candidates = target.unflatten(0, (len(history), -1))
             if cache is None:
                 hidden = self.model.candidate_states(history, candidates).flatten(0, 1)
             else:
