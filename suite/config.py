@@ -550,6 +550,7 @@ def _parse_ablations(read: _Reader, value: Any, entries: Mapping[str, MethodConf
         if ("vary" in spec) == ("rows" in spec):
             raise read.fail(key, "give exactly one of vary: (one parameter and its values) or rows: (named overrides)")
         schema = _ParamSchema(read, method_registry.get(entries[method].method), key)
+        tokenizer = entries[method].params.get("tokenizer")
         rows: dict[str, dict[str, Any]] = {}
         labels: dict[str, str] = {}
         param = None
@@ -558,9 +559,16 @@ def _parse_ablations(read: _Reader, value: Any, entries: Mapping[str, MethodConf
             if len(vary) != 1:
                 raise read.fail(_join(key, "vary"), f"expected one parameter, got {len(vary)}")
             ((param, values),) = vary.items()
-            for value in schema.axis(param, values, _join(_join(key, "vary"), param), inference=None):
-                label = tokenizer_label(value) if param == "tokenizer" else str(value)
-                rows[f"{param}={label}"] = {param: value}
+            where = _join(_join(key, "vary"), param)
+            if split_name(param)[1] is not None:  # `tokenizer.collisions: [sinkhorn]`: one key of the entry's tokenizer
+                for value in read.items(values, where):
+                    if f"{param}={value}" in rows:
+                        raise read.fail(where, f"duplicate values in {values}")
+                    rows[f"{param}={value}"] = schema.override(param, value, _join(key, "vary"), tokenizer)
+            else:
+                for value in schema.axis(param, values, where, inference=None):
+                    label = tokenizer_label(value) if param == "tokenizer" else str(value)
+                    rows[f"{param}={label}"] = {param: value}
         else:
             for label, overrides in read.mapping(spec["rows"], _join(key, "rows")).items():
                 row_key = _join(_join(key, "rows"), label)
@@ -574,7 +582,9 @@ def _parse_ablations(read: _Reader, value: Any, entries: Mapping[str, MethodConf
                     labels[str(label)] = shown
                 if not raw:
                     raise read.fail(row_key, "a row needs at least one parameter override")
-                rows[str(label)] = {p: schema.value(p, v, _join(row_key, p)) for p, v in raw.items()}
+                rows[str(label)] = {}
+                for p, v in raw.items():
+                    rows[str(label)].update(schema.override(p, v, row_key, tokenizer))
         _unique_labels(read, _join(key, "rows"), {row: labels.get(row, row) for row in rows})
         ablations[name] = AblationConfig(name=name, method=method, rows=rows, axis=param, labels=labels)
     return ablations
@@ -641,6 +651,20 @@ class _ParamSchema:
             options = ", ".join(map(str, self.choices[param]))
             raise self.read.fail(key, f"unknown value {value!r} (choose from: {options})")
         return value
+
+    def override(self, name: str, value: Any, within: str, tokenizer: Mapping[str, Any] | None) -> dict[str, Any]:
+        """An ablation row's override of `name` (a key of the mapping at `within`), as `{param: value}`.
+        A dotted name sets one key of the entry's tokenizer (`tokenizer.collisions: sinkhorn`) and
+        keeps the rest, a tuned: file's choices too."""
+        param, inner = split_name(name)
+        default = self.known(param, _join(within, name))
+        if inner is None:
+            return {param: self.value(param, value, _join(within, name))}
+        if param != "tokenizer":
+            raise self.read.fail(
+                _join(within, name), f"only the tokenizer's keys can be set by a dotted name, not {param!r}'s"
+            )
+        return {param: self.read.tokenizer({**(tokenizer or default), inner: value}, _join(within, param))}
 
     def domain(self, name: str, raw: Any, key: str, tokenizer: Mapping[str, Any] | None) -> Domain:
         """One `search:` entry, `{loguniform: [0.0001, 0.01]}`: a training parameter (or a key of

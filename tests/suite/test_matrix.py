@@ -266,3 +266,62 @@ def test_the_terms_give_each_trained_rows_epoch_cap_and_patience():
     cfg = config({"pop": {}, "sasrec": {"epochs": 100, "patience": 30}, "tiger": {"epochs": 50, "patience": 10}})
     stopping = row_terms(cfg, expand(cfg))["protocol"]["stopping"]
     assert stopping == {"sasrec": {"epochs": 100, "patience": 30}, "tiger": {"epochs": 50, "patience": 10}}
+
+
+SID_ENTRY = {"madrec": {"tokenizer": {"name": "rq-kmeans", "input": "cooccurrence", "codebook_size": 64}}}
+
+
+def _tokenizers(raw):
+    return {s.row: s.params["tokenizer"] for s in expand(parse_config(raw, "t.yaml"))}
+
+
+@pytest.mark.parametrize(
+    ("ablation", "row"),
+    [
+        (
+            {"method": "madrec", "vary": {"tokenizer.collisions": ["sinkhorn"]}},
+            "madrec [tokenizer.collisions=sinkhorn]",
+        ),
+        ({"method": "madrec", "rows": {"sinkhorn": {"tokenizer.collisions": "sinkhorn"}}}, "madrec [sinkhorn]"),
+    ],
+)
+def test_a_dotted_ablation_override_sets_one_key_of_the_entrys_tokenizer(ablation, row):
+    tokenizers = _tokenizers({"datasets": {"ml-100k": {}}, "methods": SID_ENTRY, "ablations": {"c": ablation}})
+    assert set(tokenizers) == {"madrec", row}
+    assert tokenizers[row] == {**tokenizers["madrec"], "collisions": "sinkhorn"}
+    assert tokenizers["madrec"]["codebook_size"] == 64 and tokenizers["madrec"]["input"] == "cooccurrence"
+
+
+def test_a_dotted_ablation_override_keeps_what_a_tuned_file_chose(tmp_path):
+    tuned = tmp_path / "tuned.yaml"
+    tuned.write_text("tuning: {samples: 4}\nmethods:\n  madrec: {tokenizer: {codebook_size: 128}}\n")
+    ablation = {"method": "madrec", "vary": {"tokenizer.collisions": ["sinkhorn"]}}
+    raw = {"datasets": {"ml-100k": {}}, "methods": SID_ENTRY, "ablations": {"c": ablation}, "tuned": str(tuned)}
+    sinkhorn = _tokenizers(raw)["madrec [tokenizer.collisions=sinkhorn]"]
+    assert (sinkhorn["codebook_size"], sinkhorn["input"], sinkhorn["collisions"]) == (128, "cooccurrence", "sinkhorn")
+
+
+@pytest.mark.parametrize(
+    ("ablation", "message"),
+    [
+        (
+            {"method": "madrec", "rows": {"r": {"dropout.rate": 0.1}}},
+            "ablations.c.rows.r.dropout.rate: only the tokenizer's keys can be set by a dotted name",
+        ),
+        (
+            {"method": "madrec", "vary": {"tokenizer.heads": [2]}},
+            r"ablations.c.vary.tokenizer.heads: unknown parameter of tokenizer 'rq-kmeans'",
+        ),
+        (
+            {"method": "madrec", "vary": {"tokenizer.collisions": ["sinkhorn", "sinkhorn"]}},
+            r"ablations.c.vary.tokenizer.collisions: duplicate values in \['sinkhorn', 'sinkhorn'\]",
+        ),
+        (
+            {"method": "madrec", "vary": {"tokenizer.collisions": ["nearest"]}},
+            r"ablations.c.vary.tokenizer.collisions: unknown value 'nearest' \(choose from: dedup, sinkhorn\)",
+        ),
+    ],
+)
+def test_bad_dotted_ablation_overrides(ablation, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config({"datasets": {"ml-100k": {}}, "methods": SID_ENTRY, "ablations": {"c": ablation}}, "t.yaml")
