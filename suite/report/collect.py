@@ -17,7 +17,7 @@ from suite.types import DEFAULT_VARIANT, EvaluationConfig
 class Collected:
     per_user: pd.DataFrame  # dataset, row, seed, variant, user, <metrics>; a set-level metric repeats its value
     summaries: pd.DataFrame  # one row per trial
-    decoding: pd.DataFrame  # one row per (trial, variant): dataset, row, seed, variant, users, inference_seconds
+    decoding: pd.DataFrame  # one row per (trial, variant): dataset, row, seed, variant, users, inference_seconds, valid
     failed: list[str]  # "key (reason)" of trials that left an error and no summary
     missing: dict[str, list[str]] = field(default_factory=dict)  # row -> metrics its stored files cannot give
     unusable: list[str] = field(default_factory=list)  # one line per trial whose files cannot be read, naming the file
@@ -28,7 +28,8 @@ def collect(
     store: Store, metrics: Sequence[str] = EvaluationConfig().metrics, select_metric: str = "ndcg@10"
 ) -> Collected:
     """Every complete trial of the current matrix, scored on `metrics`; each trial's summary row
-    holds its default decoding's validation `select_metric` (`valid`), as training logged it."""
+    holds its default decoding's validation `select_metric` (`valid`), as training logged it, and
+    each decoding row its variant's."""
     keys = store.current_keys()
     frames, summaries, decoding = [], [], []
     missing: dict[str, set[str]] = {}
@@ -74,7 +75,13 @@ def collect(
             }
         )
         decoding.extend(
-            {**trial, "variant": name, "users": summary["users"], "inference_seconds": result.get("inference_seconds")}
+            {
+                **trial,
+                "variant": name,
+                "users": summary["users"],
+                "inference_seconds": result.get("inference_seconds"),
+                "valid": (result.get("valid_metrics") or {}).get(select_metric, float("nan")),
+            }
             for name, result in summary["variants"].items()
         )
     failed = []

@@ -137,9 +137,10 @@ def compare_rows(frame: pd.DataFrame, evaluation: EvaluationConfig, reference: s
 
 
 def efficiency_frame(collected: Collected, where: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
-    """Parameters, training seconds and decoding seconds per 1,000 users of each labelled
-    (row, variant), means over seeds: dataset, row (the label), and those three columns.
-    Variants of one trial share its parameters and training time."""
+    """The validation `select_metric` (what selection reads), parameters, training seconds and
+    decoding seconds per 1,000 users of each labelled (row, variant), means over seeds: dataset,
+    row (the label), and those four columns. Variants of one trial share its parameters and
+    training time."""
     decoding = collected.decoding.assign(
         seconds_per_1k_users=1000 * collected.decoding["inference_seconds"] / collected.decoding["users"]
     )
@@ -148,7 +149,7 @@ def efficiency_frame(collected: Collected, where: Mapping[str, tuple[str, str]])
         decoding[(decoding["row"] == row) & (decoding["variant"] == variant)].assign(label=label)
         for label, (row, variant) in where.items()
     ]
-    columns = ["n_parameters", "train_seconds", "seconds_per_1k_users"]
+    columns = ["valid", "n_parameters", "train_seconds", "seconds_per_1k_users"]
     if not parts:
         return pd.DataFrame(columns=["dataset", "row", *columns])
     merged = pd.concat(parts, ignore_index=True).merge(trials, on="key")

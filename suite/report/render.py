@@ -14,7 +14,8 @@ from suite.report.leaderboard import BOOTSTRAP_RESAMPLES, Leaderboard
 from suite.store import LEADERBOARD, Store
 from suite.types import EvaluationConfig
 
-EFFICIENCY = (
+EFFICIENCY = (  # column, header ({select}: the selection metric's label), format
+    ("valid", "Valid {select}", "{:.4f}"),
     ("context_items", "Context", "{:.0f}"),
     ("tuning_samples", "Tuned", "{:.0f}"),
     ("n_parameters", "Params", "{:,.0f}"),
@@ -70,7 +71,8 @@ def _grid(board: Leaderboard, evaluation: EvaluationConfig, style: str) -> tuple
     header = ["Method"]
     for dataset in board.datasets:
         header += [f"{dataset} {metric_label(m)}" for m in evaluation.metrics]
-        header += [f"{dataset} {label}" for _, label, _ in shown]
+        select = metric_label(evaluation.select_metric)
+        header += [f"{dataset} {label.format(select=select)}" for _, label, _ in shown]
     if style == "tex":
         header = [latex_escape(cell) for cell in header]
     body = []
@@ -118,6 +120,9 @@ def footer(
         )
     if len(board.efficiency):
         text += (
+            f" Valid {metric_label(evaluation.select_metric)}: the validation score that selection reads"
+            " (the row's decoding at the chosen epoch, mean over seeds); every choice of a setting is made on it,"
+            " never on the test columns."
             " Efficiency: parameters, training seconds and decoding seconds per 1,000 users, means over seeds;"
             " the decoding variants of one trained model share its parameters and training time."
         )

@@ -32,7 +32,10 @@ def add_trial(store: Store, row: str, seed: int, variants: dict[str, float]) -> 
         "users": USERS,
         "n_parameters": 10,
         "train_seconds": 1.0,
-        "variants": {name: {"inference_seconds": 0.1 if name == "default" else 0.04} for name in variants},
+        "variants": {
+            name: {"inference_seconds": 0.1 if name == "default" else 0.04, "valid_metrics": {"ndcg@10": v / 2 + seed}}
+            for name, v in variants.items()
+        },
     }
     key = f"{row}-{seed}".replace(" ", "_").replace("/", "_")
     store.write_trial(key, {}, pd.concat(frames), pd.DataFrame({"epoch": []}), summary)
@@ -91,6 +94,16 @@ def test_ablation_rows_show_the_decoding_cost_of_their_own_variant(store):
     assert steps.loc["steps=1", "seconds_per_1k_users"] == pytest.approx(1000 * 0.04 / USERS)
     assert (steps["train_seconds"] == 1.0).all()  # one trained model under every variant
     assert "s/1k users" in (store.root / "ablations" / "steps.md").read_text()
+
+
+def test_every_row_shows_the_validation_score_of_its_own_variant_that_selection_reads(store):
+    markdown = build_report(store.root)
+    steps = pd.read_csv(store.root / "ablations" / "steps.csv").groupby("row").first()
+    assert steps.loc["steps=1", "valid"] == pytest.approx(0.2 / 2 + 0.5)  # mean over seeds 0 and 1
+    assert steps.loc["steps=2 (full model)", "valid"] == pytest.approx(0.9 / 2 + 0.5)
+    board = pd.read_csv(store.root / "leaderboard.csv").groupby("row").first()
+    assert board.loc["pop", "valid"] == pytest.approx(0.1 / 2 + 0.5)
+    assert "toy Valid N@10" in markdown and "Valid N@10: the validation score that selection reads" in markdown
 
 
 def test_ablation_trials_stay_out_of_the_leaderboard(store):

@@ -73,6 +73,6 @@ def test_labels_and_evaluation_changed_in_the_yaml_retrain_nothing(reference):
     board = (reference / "leaderboard.md").read_text()
     assert "| SASRec " in board and "| TIGER " in board and "| sasrec " not in board
     assert "paired t-test test" in board and "none correction" in board
-    # R@5, N@10, the terms (context, tuning samples) and the three efficiency columns
-    assert board.splitlines()[0].count("ml-100k") == 7
+    # R@5, N@10, the validation score, the terms (context, tuning samples) and the three efficiency columns
+    assert board.splitlines()[0].count("ml-100k") == 8 and "ml-100k Valid N@10" in board
     assert "| TIGER    | " in board and "| 20                | 0 " in board  # TIGER's own context, untuned
