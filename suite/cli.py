@@ -59,6 +59,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config, specs = _load(args.config, args.experiment, args.overrides)
     chosen = select_trials(specs, args.rows or (), args.seeds or (), config.source)
+    untuned = sorted(
+        {s.method for s in chosen if config.methods[s.method].search and not config.methods[s.method].tuned_samples}
+    )
+    if config.tuned and untuned:
+        raise SuiteError(
+            f"{config.source}: tuned: {config.tuned} chose nothing for {', '.join(untuned)}, whose search: has not"
+            " finished (make tune goes on with it; --row runs the tuned rows alone)"
+        )
     if args.dry_run:
         print(_trial_table(chosen))
         print(f"{len(chosen)} trials, {count_variants(chosen)} variants")

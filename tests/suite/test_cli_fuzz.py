@@ -18,6 +18,13 @@ def dataset(loader: str, **extra: str) -> str:
 
 INTER_HEADER = "user_id:token\titem_id:token\ttimestamp:float\n"
 
+SEARCHED = (
+    "methods:\n"
+    "  sasrec: {search: {learning_rate: {loguniform: [0.0003, 0.003]}}}\n"
+    "  sasrec-bce: {search: {learning_rate: {loguniform: [0.0003, 0.003]}}}\n"
+)
+TUNED_SASREC = "tuning: {samples: 4}\nmethods:\n  sasrec: {learning_rate: 0.001}\n"
+
 # (name, YAML text or bytes, {data file: content}, what the error line must say)
 CASES = [
     ("empty file", "", {}, "the file is empty"),
@@ -68,6 +75,12 @@ CASES = [
         "Beauty_5.json.gz:1: not a readable gzip file",
     ),
     (
+        "a tuned file without a searched row",
+        SEARCHED + ML100K + "tuned: data/tuned.yaml\n",
+        {"tuned.yaml": TUNED_SASREC},
+        "tuned: data/tuned.yaml chose nothing for sasrec-bce, whose search: has not finished",
+    ),
+    (
         "amazon bad JSON",
         METHODS + dataset("amazon-2023", category="Toys"),
         {"Toys.jsonl.gz": gzip.compress(b'{"user_id": "u"\n'), "meta_Toys.jsonl.gz": gzip.compress(b"")},
@@ -113,3 +126,12 @@ def test_selecting_a_row_or_seed_the_file_lacks_is_one_line(tmp_path, monkeypatc
     assert code == 2
     assert (captured.out + captured.err).strip() == f"error: {message}"
     assert not Path("results").exists()
+
+
+def test_the_rows_a_tuned_file_chose_run_alone_while_the_others_tune(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    Path("data").mkdir()
+    Path("data/tuned.yaml").write_text(TUNED_SASREC)
+    Path("bench.yaml").write_text(SEARCHED + ML100K + "tuned: data/tuned.yaml\nseeds: [0]\n")
+    assert main(["run", "bench.yaml", "--row", "sasrec", "--dry-run"]) == 0
+    assert "1 trials, 1 variants" in capsys.readouterr().out
