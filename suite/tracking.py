@@ -18,7 +18,7 @@ from suite.store import Store
 from suite.types import TrackingConfig
 
 # the keys of a trial's reports that are ours (Ray adds its own bookkeeping to every result)
-TRACKED_PREFIXES = ("loss", "valid_", "test_", "epoch_seconds")
+TRACKED_PREFIXES = ("loss", "valid_", "test_", "epoch_seconds", "training_seconds", "validation_seconds")
 
 
 class TensorBoardCallback(tune.Callback):

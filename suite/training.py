@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -114,13 +115,21 @@ def train_with_early_stopping(
     while not stopped and epoch < epochs:
         epoch += 1
         model.train()
+        started = time.perf_counter()
         loss = train_epoch(epoch)
+        trained = time.perf_counter()
         if not math.isfinite(loss):
             raise TrialFailure(f"loss is {loss} at epoch {epoch}; lower the learning rate")
         model.eval()
         with torch.no_grad():
             scores = run.validate(method)
-        run.log_epoch(epoch, loss=loss, **{f"valid_{name}": value for name, value in scores.items()})
+        run.log_epoch(
+            epoch,
+            loss=loss,
+            **{f"valid_{name}": value for name, value in scores.items()},
+            training_seconds=trained - started,
+            validation_seconds=time.perf_counter() - trained,
+        )
         stopped = stopper.update(epoch, scores[run.select_metric], model)
         checkpoint.save(run, epoch, stopped)
     stopper.restore(model)

@@ -37,6 +37,11 @@ def test_smoke_every_registered_method(method, tmp_path):
     assert metrics["recall@10"] == pytest.approx(per_user["recall@10"].mean())
     assert json.loads((folder / "summary.json").read_text())["status"] == "ok"
     assert TrialSpec.from_dict(json.loads((folder / "spec.json").read_text())) == spec
+    log = pd.read_csv(folder / "log.csv")
+    if len(log):  # a trained method: each epoch's training and validation seconds, within the trial's
+        assert (log["training_seconds"] > 0).all() and (log["validation_seconds"] > 0).all()
+        assert summary["validation_seconds"] == pytest.approx(log["validation_seconds"].sum())
+        assert summary["validation_seconds"] + log["training_seconds"].sum() <= summary["train_seconds"]
 
 
 @pytest.mark.parametrize("method", known_methods())
