@@ -51,10 +51,12 @@ class Method(Protocol):
     reads_history: ClassVar[bool]
     """Whether recommendations depend on the user's history (False for a popularity list): the
     leaderboard shows the context length only of rows that read one."""
-    keyless_at_default: ClassVar[tuple[str, ...]]
+    keyless_at_default: ClassVar[tuple[str, ...] | Mapping[str, Any]]
     """Parameters added after trials were stored whose default behaves as the method did before
     them (e.g. a clipping that is off): at their default they stay out of the trial key, so
-    the stored trials keep their keys. At any other value they are part of it."""
+    the stored trials keep their keys. At any other value they are part of it. A mapping gives
+    the value at which each stays out, for a default changed since (`{"window_shift": "fixed"}`
+    once the default is `random`): the trials stored at either value keep their keys."""
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> str | None:
@@ -102,7 +104,7 @@ class MethodBase:
     inference_defaults: ClassVar[Mapping[str, Any]] = {}
     choices: ClassVar[Mapping[str, Sequence[Any]]] = {}
     smoke_params: ClassVar[Mapping[str, Any]] = {}
-    keyless_at_default: ClassVar[tuple[str, ...]] = ()
+    keyless_at_default: ClassVar[tuple[str, ...] | Mapping[str, Any]] = ()
     reads_history: ClassVar[bool] = True
 
     @classmethod
@@ -126,9 +128,13 @@ class MethodBase:
 
 
 def keyed_params(cls: Method, params: Mapping[str, Any]) -> dict[str, Any]:
-    """`params` as a trial key holds them: without the `keyless_at_default` ones at their default."""
-    merged = {**cls.defaults, **cls.inference_defaults}
-    return {k: v for k, v in params.items() if not (k in cls.keyless_at_default and v == merged.get(k))}
+    """`params` as a trial key holds them: without the `keyless_at_default` ones at their default
+    (or at the value the mapping gives)."""
+    keyless = cls.keyless_at_default
+    if not isinstance(keyless, Mapping):
+        merged = {**cls.defaults, **cls.inference_defaults}
+        keyless = {name: merged.get(name) for name in keyless}
+    return {k: v for k, v in params.items() if not (k in keyless and v == keyless[k])}
 
 
 def conform(cls: type) -> type:

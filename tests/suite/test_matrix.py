@@ -253,6 +253,28 @@ def test_a_parameter_added_later_stays_out_of_the_key_at_its_default():
     assert registry.get_method("sasrec")(plain.params).params["grad_clip"] == 0.0
 
 
+def test_a_default_changed_later_leaves_the_keys_of_trials_stored_at_either_value(monkeypatch):
+    """A `keyless_at_default` mapping: the value at which a parameter stays out of the key is the
+    old default, so a trial stored at it keeps its key, and so does one that named the new value;
+    an entry that leaves it out now gets the new default, a different trial."""
+
+    class Before(MethodBase):
+        defaults = {"shift": "fixed", "width": 4}
+        keyless_at_default = ("shift",)
+
+    class After(MethodBase):
+        defaults = {"shift": "random", "width": 4}
+        keyless_at_default = {"shift": "fixed"}
+
+    def key_of(cls, params):
+        monkeypatch.setitem(registry.methods.entries, "test-shifted", cls)
+        return expand(config({"m": {"method": "test-shifted", **params}}))[0].key
+
+    old_default, old_random = key_of(Before, {}), key_of(Before, {"shift": "random"})
+    assert key_of(After, {"shift": "fixed"}) == old_default
+    assert key_of(After, {"shift": "random"}) == key_of(After, {}) == old_random
+
+
 def test_a_tokenizer_parameter_added_later_stays_out_of_the_key_at_its_default(monkeypatch):
     from suite.tokenizers.base import complete_tokenizer, get_tokenizer
 
