@@ -59,9 +59,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config, specs = _load(args.config, args.experiment, args.overrides)
     chosen = select_trials(specs, args.rows or (), args.seeds or (), config.source)
-    untuned = sorted(
-        {s.method for s in chosen if config.methods[s.method].search and not config.methods[s.method].tuned_samples}
-    )
+    entries = {spec.method: config.methods[spec.method] for spec in chosen}
+    untuned = sorted(name for name, entry in entries.items() if entry.search and not entry.tuned_samples)
     if config.tuned and untuned:
         raise SuiteError(
             f"{config.source}: tuned: {config.tuned} chose nothing for {', '.join(untuned)}, whose search: has not"

@@ -657,20 +657,25 @@ class _ParamSchema:
         A dotted name sets one key of the entry's tokenizer (`tokenizer.collisions: sinkhorn`) and
         keeps the rest, a tuned: file's choices too."""
         param, inner = split_name(name)
-        default = self.known(param, _join(within, name))
+        self.known(param, _join(within, name))
         if inner is None:
             return {param: self.value(param, value, _join(within, name))}
         if param != "tokenizer":
             raise self.read.fail(
                 _join(within, name), f"only the tokenizer's keys can be set by a dotted name, not {param!r}'s"
             )
-        return {param: self.read.tokenizer({**(tokenizer or default), inner: value}, _join(within, param))}
+        return {param: self.tokenizer_with(inner, value, _join(within, param), tokenizer)}
+
+    def tokenizer_with(self, inner: str, value: Any, key: str, tokenizer: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The entry's tokenizer (the method's default where it names none) with its key `inner`
+        set to `value`, checked and completed: what a dotted name means, in search: or ablations:."""
+        return self.read.tokenizer({**(tokenizer or self.training["tokenizer"]), inner: value}, key)
 
     def domain(self, name: str, raw: Any, key: str, tokenizer: Mapping[str, Any] | None) -> Domain:
         """One `search:` entry, `{loguniform: [0.0001, 0.01]}`: a training parameter (or a key of
         the tokenizer, `tokenizer.input`) and a domain whose values that parameter accepts."""
         param, inner = split_name(name)
-        default = self.known(param, key)
+        self.known(param, key)
         if param in self.inference:
             raise self.read.fail(key, "only changes inference: compare its values with variants:, on validation")
         spec = self.read.mapping(raw, key, KINDS)
@@ -681,10 +686,9 @@ class _ParamSchema:
         if inner is not None and param != "tokenizer":
             raise self.read.fail(key, f"only the tokenizer's keys can be searched by a dotted name, not {param!r}'s")
         if inner is not None:
-            base = dict(tokenizer or default)
 
             def check(value: Any, at: str) -> Any:
-                return self.read.tokenizer({**base, inner: value}, at).get(inner, value)
+                return self.tokenizer_with(inner, value, at, tokenizer).get(inner, value)
         else:
 
             def check(value: Any, at: str) -> Any:

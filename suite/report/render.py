@@ -69,9 +69,9 @@ def _grid(board: Leaderboard, evaluation: EvaluationConfig, style: str) -> tuple
     shown = [column for column in EFFICIENCY if column[0] in board.efficiency.columns] if len(board.efficiency) else ()
     efficiency = board.efficiency.set_index(["dataset", "row"]) if shown else None
     header = ["Method"]
+    select = metric_label(evaluation.select_metric)
     for dataset in board.datasets:
         header += [f"{dataset} {metric_label(m)}" for m in evaluation.metrics]
-        select = metric_label(evaluation.select_metric)
         header += [f"{dataset} {label.format(select=select)}" for _, label, _ in shown]
     if style == "tex":
         header = [latex_escape(cell) for cell in header]
