@@ -158,7 +158,7 @@ class SASRec(MethodBase):
         # the regimen chosen on validation (results/reference/sasrec-regimens,
         # windows-shift-overlap); recbole's own is `training: prefixes` with `batch_size: 2048`
         # (its train_batch_size). The learning rate is recbole's; the regimens' second round
-        # preferred 0.002 on validation, and the fair protocol tunes it (configs/fair.yaml).
+        # preferred 0.002 on validation, and the default benchmark tunes it (benchmark.yaml).
         "training": "windows",
         "learning_rate": 0.001,
         "batch_size": 128,

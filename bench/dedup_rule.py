@@ -9,7 +9,7 @@ the default) it prints, averaged over the seeds present:
 
 The SIDs are those each trial trained on, refitted through the tokenizer cache (a cache hit on
 the machine that ran the trials). Usage: `python bench/dedup_rule.py results/closer-to-papers`
-(configs/closer-to-papers.yaml fills that store), or `results/fair` (configs/fair.yaml's `dedup`
+(configs/closer-to-papers.yaml fills that store), or `results/ml100k` (benchmark.yaml's `dedup`
 ablations: the tuned diffusion methods on 3 seeds).
 """
 

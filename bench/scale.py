@@ -49,7 +49,7 @@ METHODS = ("sasrec", "tiger", "llada-rec", "madrec", "greed")
 SMALL = {"hidden_size": 32, "inner_size": 64, "d_model": 32, "d_ff": 64}
 """Model widths for the training stage: small and equal, as the cost per user is the subject."""
 HISTORY = 20
-"""The context every method reads here (configs/fair.yaml's): the cost per user grows with it."""
+"""The context every method reads here (benchmark.yaml's): the cost per user grows with it."""
 COSTS = ("seconds", "per 1k users s", "users/s", "bytes/user", "train s", "epoch s")
 """The costs a stage can report; each one it reports gets a growth exponent."""
 

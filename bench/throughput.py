@@ -199,7 +199,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=300, help="test users decoded per setting")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--history", type=int, default=20, help="items of context every method reads (configs/fair.yaml's: 20)"
+        "--history", type=int, default=20, help="items of context every method reads (benchmark.yaml's: 20)"
     )
     parser.add_argument("--cold", action="store_true", help="use an empty cache, so every stage is computed")
     args = parser.parse_args()

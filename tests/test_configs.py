@@ -23,11 +23,19 @@ def test_paper_presets_exist_for_each_method_paper():
     assert {"llada-rec-table3", "madrec-table1", "greed-table1"} <= names
 
 
-def test_the_reference_store_holds_the_default_files_trials_but_the_rows_changed_since():
-    """README: after copying it into results/ml100k, `make benchmark` trains only the rows whose
-    keys changed after the store was built (the diffusion rows, by `dedup: last` and MH-VQVAE's
-    MSE) and the row added since (sasrec-bce); pop, SASRec and TIGER are skipped."""
-    stored = {p.name for p in (ROOT / "results" / "reference" / "ml100k-store" / "trials").iterdir() if p.is_dir()}
-    specs = expand(load_config(ROOT / "benchmark.yaml"))
+def test_the_earlier_defaults_store_holds_its_files_trials_but_the_rows_changed_since():
+    """results/reference/ml100k-store/benchmark.yaml, the hand-set default before the fair one:
+    copied with its store, it trains only the rows whose keys changed after the store was built
+    (the diffusion rows, by `dedup: last` and MH-VQVAE's MSE) and the row added since
+    (sasrec-bce); pop, SASRec and TIGER are skipped."""
+    store = ROOT / "results" / "reference" / "ml100k-store"
+    stored = {p.name for p in (store / "trials").iterdir() if p.is_dir()}
+    specs = expand(load_config(store / "benchmark.yaml"))
     assert {s.key for s in specs if s.method_class in ("pop", "sasrec", "tiger")} <= stored
     assert {s.method_class for s in specs if s.key not in stored} == {"llada-rec", "madrec", "greed", "sasrec-bce"}
+
+
+def test_every_committed_trial_of_the_fair_run_is_one_of_the_default_files():
+    """README: a copy of results/reference/fair/trials in results/ml100k is not trained again."""
+    stored = {p.name for p in (ROOT / "results" / "reference" / "fair" / "trials").iterdir() if p.is_dir()}
+    assert stored and stored <= {s.key for s in expand(load_config(ROOT / "benchmark.yaml"))}
