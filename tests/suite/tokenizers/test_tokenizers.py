@@ -122,3 +122,15 @@ def test_uiq_flow_raises_codebook_utilization_on_skewed_input():
     with_flow, without_flow = utilization(True), utilization(False)
     assert with_flow > 0.8
     assert with_flow > without_flow + 0.2, (with_flow, without_flow)
+
+
+def test_unit_variance_centres_and_scales_by_one_number():
+    from suite.tokenizers.mh_vqvae import unit_variance
+
+    x = np.random.default_rng(0).normal(loc=3.0, scale=[0.01, 0.05, 0.2], size=(500, 3))
+    scaled, scale = unit_variance(x)
+    assert np.allclose(scaled.mean(0), 0, atol=1e-6)
+    assert np.isclose((scaled**2).mean(), 1.0, atol=1e-5)
+    # one factor for every dimension: distances keep their ratios
+    centred = x - x.mean(0)
+    assert np.allclose(scaled * scale, centred, atol=1e-5)
