@@ -15,7 +15,8 @@ def test_building_sids_leaves_the_trials_random_draws_alone(tmp_path, monkeypatc
     monkeypatch.setenv("SUITE_CACHE", str(tmp_path))  # cold: the encoder loads and the tokenizer fits here
     data = prepare(DatasetConfig(name="ml-100k", loader="atomic", max_users=40))
     run = TrainContext(data=data, params={}, seed=0, device=torch.device("cpu"), history=10)
-    tokenizer = {"name": "rq-vae", "epochs": 2, "levels": 2, "codebook_size": 4, "hidden": [16], "latent_dim": 4}
+    # a torch fit small enough for seconds; a tiny rq-vae's first level collapses on text in 2 epochs
+    tokenizer = {"name": "mh-vqvae", "epochs": 2, "heads": 2, "codebook_size": 4, "hidden": [16, 8]}
     draws = []
     for _ in ("fitted", "cached"):
         torch.manual_seed(123)
