@@ -81,7 +81,9 @@ def build_report(root: Path, evaluation: EvaluationConfig | None = None) -> str:
         table = build_ablation_table(collected, ablation, evaluation)
         if table.cells.empty:
             continue
-        note = footer(table, evaluation, [], reference="the full model", notes=gaps)
+        note = footer(
+            table, evaluation, [], reference="the full model", notes=[*gaps, *unchanged_note(ablation, collected)]
+        )
         if table.pending:
             note += f" No results yet: {', '.join(table.pending)}."
         write_table(store, name, table, evaluation, note, section=ABLATION_TABLES)
@@ -89,7 +91,13 @@ def build_report(root: Path, evaluation: EvaluationConfig | None = None) -> str:
         ablation_figure(store, name, table, ablation["axis"], method, colours.get(method, "grey"), evaluation)
     for row, variants in variant_tables(leaderboard_data, ablations).items():
         table = build_ablation_table(leaderboard_data, variants, evaluation, reference=DEFAULT_VARIANT)
-        note = footer(table, evaluation, [], reference=f"`{row}` under its default decoding")
+        note = footer(
+            table,
+            evaluation,
+            [],
+            reference=f"`{row}` under its default decoding",
+            notes=unchanged_note(variants, collected),
+        )
         write_table(store, file_stem(row), table, evaluation, note, section=VARIANT_TABLES)
     return markdown
 
@@ -145,6 +153,21 @@ def gap_notes(collected: Collected) -> list[str]:
         shown = ", ".join(collected.unfinished[:10]) + (" ..." if len(collected.unfinished) > 10 else "")
         notes.append(f"Trials of this configuration without results yet: {len(collected.unfinished)} ({shown}).")
     return notes
+
+
+def unchanged_note(table: dict, collected: Collected) -> list[str]:
+    """A note naming the rows of an ablation or variant table (`{"rows": {label: {row, variant}}}`)
+    whose decoding gave the default's exact lists for every user of every seed: expected of a
+    setting equal to the default (`steps=m`), a sign of SIDs whose codes carry nothing where
+    every order does it (`bench/code_use.py` counts them)."""
+    same = [
+        label
+        for label, where in table["rows"].items()
+        if where["variant"] != DEFAULT_VARIANT and (where["row"], where["variant"]) in collected.unchanged
+    ]
+    if not same:
+        return []
+    return [f"Same ranked lists as the default decoding for every user of every seed: {', '.join(same)}."]
 
 
 STEM_LENGTH = 100

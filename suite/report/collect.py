@@ -22,6 +22,9 @@ class Collected:
     missing: dict[str, list[str]] = field(default_factory=dict)  # row -> metrics its stored files cannot give
     unusable: list[str] = field(default_factory=list)  # one line per trial whose files cannot be read, naming the file
     unfinished: list[str] = field(default_factory=list)  # keys of the matrix with no results (and no error) yet
+    # (row, variant) pairs whose ranked lists equal the default decoding's for every user of every
+    # seed: a decoding setting that changes nothing, as with SIDs whose codes carry nothing
+    unchanged: set[tuple[str, str]] = field(default_factory=set)
 
 
 def collect(
@@ -35,6 +38,7 @@ def collect(
     missing: dict[str, set[str]] = {}
     popularity: dict[str, Popularity | None] = {}
     unusable = []
+    changed: dict[tuple[str, str], bool] = {}
     stored_keys = store.stored_keys()
     for key in stored_keys:
         if (keys is not None and key not in keys) or not store.has_summary(key):
@@ -52,6 +56,9 @@ def collect(
         if dataset not in popularity:
             found = store.read_popularity(dataset)
             popularity[dataset] = None if found is None else Popularity(*found)
+        for variant, same in same_lists_as_default(stored).items():
+            pair = (summary["row"], variant)
+            changed[pair] = changed.get(pair, False) or not same
         for variant, rows in stored.groupby("variant", sort=False):
             scores = score_variant(rows, metrics, popularity[dataset])
             frame = scores.per_user.assign(**scores.set_level)
@@ -106,4 +113,18 @@ def collect(
         missing={row: sorted(names) for row, names in sorted(missing.items())},
         unusable=unusable,
         unfinished=unfinished,
+        unchanged={pair for pair, differs in changed.items() if not differs},
     )
+
+
+def same_lists_as_default(stored: pd.DataFrame) -> dict[str, bool]:
+    """For each variant but the default of one trial's ranked lists: whether every user's list
+    is the default decoding's."""
+    if "items" not in stored.columns or DEFAULT_VARIANT not in set(stored["variant"]):
+        return {}
+    lists = {
+        variant: dict(zip(rows["user"], (tuple(items) for items in rows["items"]), strict=True))
+        for variant, rows in stored.groupby("variant", sort=False)
+    }
+    default = lists.pop(DEFAULT_VARIANT)
+    return {variant: users == default for variant, users in lists.items()}
