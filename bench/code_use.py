@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import yaml
 from tabulate import tabulate
 
 from suite.tokenizers.base import get_tokenizer
@@ -45,7 +44,9 @@ def code_use_rows(
 
 
 def main() -> None:
+    from suite.config import apply_override
     from suite.data.prepare import prepare
+    from suite.errors import ConfigError
     from suite.tokenizers.fitting import tokenizer_input
     from suite.types import DEFAULT_ENCODER, DatasetConfig
 
@@ -56,10 +57,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--history", type=int, default=20, help="the dataset's history cap (co-occurrence)")
     args = parser.parse_args()
-    params = {}
+    params: dict[str, Any] = {}
     for item in args.set:
-        key, _, value = item.partition("=")
-        params[key] = yaml.safe_load(value)
+        try:
+            apply_override(params, item, "bench/code_use.py")
+        except ConfigError as error:
+            parser.error(str(error))
     data = prepare(DatasetConfig(name="ml-100k", loader="atomic", history=args.history))
     embeddings = tokenizer_input(data, DEFAULT_ENCODER, args.input)
     rows = code_use_rows(args.tokenizer, params, embeddings, args.seeds)
