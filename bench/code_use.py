@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import torch
 from tabulate import tabulate
 
 from suite.tokenizers.base import get_tokenizer
@@ -56,7 +57,11 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a tokenizer parameter")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--history", type=int, default=20, help="the dataset's history cap (co-occurrence)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads: 1, as a trial fits (more threads vary the fit by seed)"
+    )
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     params: dict[str, Any] = {}
     for item in args.set:
         try:
