@@ -17,10 +17,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import torch
 from tabulate import tabulate
 
+from suite.threads import torch_threads
 from suite.tokenizers.base import get_tokenizer
+from suite.tokenizers.fitting import FIT_THREADS
 
 
 def code_use_rows(
@@ -29,7 +30,8 @@ def code_use_rows(
     """One row per seed: codes used at each position, distinct SIDs, reconstruction MSE."""
     rows = []
     for seed in seeds:
-        fitted = get_tokenizer(name)(dict(params)).fit(embeddings, seed)
+        with torch_threads(FIT_THREADS):  # as the cache fits, so the counts are the trials' own
+            fitted = get_tokenizer(name)(dict(params)).fit(embeddings, seed)
         codes = np.asarray(fitted.codes)
         rows.append(
             {
@@ -57,11 +59,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a tokenizer parameter")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--history", type=int, default=20, help="the dataset's history cap (co-occurrence)")
-    parser.add_argument(
-        "--threads", type=int, default=1, help="torch threads: 1, as a trial fits (more threads vary the fit by seed)"
-    )
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
     params: dict[str, Any] = {}
     for item in args.set:
         try:

@@ -21,10 +21,15 @@ from suite.embed import embed_items
 from suite.errors import SuiteError
 from suite.semantic_ids.assembly import SemanticIds, make_unique
 from suite.semantic_ids.collisions import sinkhorn_reassign
+from suite.threads import torch_threads
 from suite.tokenizers.base import get_tokenizer, tokenizer_label
 from suite.types import TEXT_INPUT, TOKENIZER_INPUTS
 
 FIT_VERSION = "1"
+# Fits run on one thread wherever they are called from (a trial, `suite tokenizers`, a bench
+# script): on 2 threads the same seed gave MH-VQVAE other codes from run to run, and the cache
+# keeps whichever fit came first.
+FIT_THREADS = 1
 
 
 def catalog_semantic_ids(
@@ -74,7 +79,8 @@ def fit_semantic_ids(embeddings: np.ndarray, config: Mapping[str, Any], seed: in
 
     def build(folder: Path) -> None:
         clock = time.perf_counter()
-        fitted = tokenizer.fit(embeddings, seed)
+        with torch_threads(FIT_THREADS):
+            fitted = tokenizer.fit(embeddings, seed)
         seconds = time.perf_counter() - clock
         codes, extras = fitted.codes, dict(fitted.extras)
         sinkhorn = tokenizer.params.get("collisions") == "sinkhorn"

@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from suite.errors import SuiteError
 from suite.registry import tokenizers
@@ -169,3 +170,27 @@ def test_mh_vqvae_keeps_its_codes_on_sentence_embeddings_only_when_scaled():
 
     assert codes_per_head("raw") == [1, 1, 1, 1]
     assert min(codes_per_head("unit-variance")) >= 8
+
+
+def test_a_fit_runs_on_one_thread_and_gives_the_callers_back(tmp_path):
+    """Fits are cached, so a fit must not depend on the caller's thread count (on 2 threads the
+    same seed gave MH-VQVAE other codes from run to run)."""
+    seen = []
+
+    @register_tokenizer("test-threads")
+    class Threads(Tokenizer):
+        defaults = {}
+
+        def fit(self, embeddings, seed):
+            seen.append(torch.get_num_threads())
+            return Codes((np.arange(len(embeddings)) % 3)[:, None], (3,))
+
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        fit_semantic_ids(np.eye(6, dtype=np.float32), {"name": "test-threads"}, seed=0)
+        assert seen == [1]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(previous)
+        tokenizers.entries.pop("test-threads")
