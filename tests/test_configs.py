@@ -41,11 +41,12 @@ def test_every_committed_trial_of_the_fair_run_is_one_of_the_default_files():
     assert stored and stored <= {s.key for s in expand(load_config(ROOT / "benchmark.yaml"))}
 
 
-def test_the_collisions_files_full_models_are_the_default_files_trials():
-    """configs/collisions.yaml: its rows without Sinkhorn are the leaderboard's own trials, so a
-    copy of them is not trained again; only the Sinkhorn rows are new."""
+def test_the_tuned_ablations_full_models_are_the_default_files_trials():
+    """configs/tuned-ablations.yaml: its full models are the leaderboard's own trials, so a copy
+    of them is not trained again; only the ablated rows are new."""
     default = {s.key for s in expand(load_config(ROOT / "benchmark.yaml"))}
-    specs = expand(load_config(ROOT / "configs" / "collisions.yaml"))
-    sinkhorn = {s.key for s in specs if s.params["tokenizer"].get("collisions") == "sinkhorn"}
-    assert sinkhorn and not sinkhorn & default
-    assert {s.key for s in specs} - sinkhorn <= default
+    specs = expand(load_config(ROOT / "configs" / "tuned-ablations.yaml"))
+    full = {s.key for s in specs if not s.grid_label}
+    ablated = {s.key for s in specs} - full
+    assert full and full <= default
+    assert ablated and not ablated & default
