@@ -20,9 +20,10 @@ weights' sum. Whether clipping helps is a validation question (`configs/ablation
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,21 +34,21 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 import methods.diffusion.recommender as recommender
 from suite.config import load_config
-from suite.context import TrainContext
-from suite.data.prepare import prepare
-from suite.matrix import TrialSpec, expand
-from suite.registry import get_method
+from suite.matrix import TrialSpec, Variant, canonical_json, expand
+from suite.store import Store
+from suite.trial import fit_trial
+from suite.types import DEFAULT_VARIANT
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@dataclasses.dataclass
+@dataclass
 class StepRecord:
     """Per optimizer step: the global gradient norm and the smallest mask rate its batch drew."""
 
-    norms: list[float] = dataclasses.field(default_factory=list)
-    smallest_rates: list[float] = dataclasses.field(default_factory=list)
-    _pending: list[float] = dataclasses.field(default_factory=list)
+    norms: list[float] = field(default_factory=list)
+    smallest_rates: list[float] = field(default_factory=list)
+    _pending: list[float] = field(default_factory=list)
 
     def rates_drawn(self, rates: torch.Tensor) -> None:
         if len(rates):
@@ -55,7 +56,7 @@ class StepRecord:
 
     def step(self, optimizer: torch.optim.Optimizer) -> None:
         grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
-        self.norms.append(float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))))
+        self.norms.append(float(torch.nn.utils.get_total_norm(grads)))  # the norm `grad_clip` would clip
         self.smallest_rates.append(min(self._pending, default=float("nan")))
         self._pending.clear()
 
@@ -88,20 +89,13 @@ def default_row(method: str, config_path: Path) -> TrialSpec:
 
 
 def record_steps(spec: TrialSpec, epochs: int) -> StepRecord:
+    """`spec` trained as a trial trains (`fit_trial`: its seed, threads and device), for `epochs`
+    epochs without clipping, in a throwaway store; every step recorded."""
     params = {**spec.params, "epochs": epochs, "patience": epochs, "grad_clip": 0.0}
-    method = get_method(spec.method_class)(params)
-    run = TrainContext(
-        data=prepare(spec.dataset),
-        params=params,
-        seed=spec.seed,
-        device=torch.device("cpu"),
-        history=spec.dataset.history,
-        select_metric=spec.select_metric,
-    )
+    spec = replace(spec, params_json=canonical_json(params), variants=(Variant(DEFAULT_VARIANT),))
     record = StepRecord()
-    torch.manual_seed(spec.seed)
-    with recording(record):
-        method.fit(run)
+    with tempfile.TemporaryDirectory() as work, recording(record):
+        fit_trial(spec, Store(Path(work)))
     return record
 
 
@@ -129,9 +123,7 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=ROOT / "benchmark.yaml")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--clip", type=float, default=1.0)
-    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
     rows = []
     for method in args.methods:
         spec = default_row(method, args.config)

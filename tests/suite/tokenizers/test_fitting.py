@@ -172,7 +172,7 @@ def test_mh_vqvae_keeps_its_codes_on_sentence_embeddings_only_when_scaled():
     assert min(codes_per_head("unit-variance")) >= 8
 
 
-def test_a_fit_runs_on_one_thread_and_gives_the_callers_back(tmp_path):
+def test_a_fit_runs_on_one_thread_and_gives_the_callers_back():
     """Fits are cached, so a fit must not depend on the caller's thread count (on 2 threads the
     same seed gave MH-VQVAE other codes from run to run)."""
     seen = []
