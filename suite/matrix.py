@@ -91,6 +91,14 @@ class TrialSpec:
         del identity["device"], identity["resources"]
         return _digest(identity)
 
+    @property
+    def training_key(self) -> str:
+        """Content hash of what determines the trained model: the key's identity without the
+        decoding variants. Trials that share it train the same model (`suite.reuse`)."""
+        identity = self.to_dict()
+        del identity["device"], identity["resources"], identity["variants"]
+        return _digest(identity)
+
     def legacy_key(self, ks: tuple[int, ...]) -> str:
         """The key this trial had when the evaluation's `ks` were part of it (and lists were not stored)."""
         identity = self.to_dict()

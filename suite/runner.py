@@ -32,6 +32,7 @@ from suite.matrix import TrialSpec, ablation_manifest, row_labels, row_terms
 from suite.ray_environment import set_ray_environment
 from suite.report.build import build_report
 from suite.report.datasets import write_dataset_stats
+from suite.reuse import reuse_stored_trainings
 from suite.store import Store
 from suite.trial import run_trial
 from suite.types import DEFAULT_VARIANT, BenchmarkConfig
@@ -211,6 +212,20 @@ def ray_session(address: str | None) -> Iterator[None]:
             ray.shutdown()
 
 
+def _reuse(store: Store, specs: list[TrialSpec], complete: set[str], selected: Collection[str] | None) -> set[str]:
+    """Take in the trials whose training is stored under another key (`suite.reuse`): every one
+    a stored trial covers is written at no cost; a selected one that needs new variants decodes
+    from a stored final checkpoint. The keys written."""
+    missing = [spec for spec in specs if spec.key not in complete]
+    chosen = [spec for spec in missing if selected is None or spec.key in selected]
+    reuse = reuse_stored_trainings(store, missing, chosen)
+    if reuse.derived:
+        print(f"{len(reuse.derived)} trials written from stored trials of the same training (no training)")
+    if reuse.primed:
+        print(f"{len(reuse.primed)} trials decode from the final checkpoint of a stored trial of the same training")
+    return set(reuse.derived)
+
+
 def run_experiment(
     config: BenchmarkConfig,
     specs: list[TrialSpec],
@@ -266,6 +281,8 @@ def run_experiment(
                 complete.add(spec.key)
             elif not rerun:
                 print(f"trial {spec.key} ({spec.row}, seed {spec.seed}): {damage}; recomputing it")
+        if not rerun:
+            complete |= _reuse(store, specs, complete, selected)
         unfinished = [spec for spec in specs if rerun or spec.key not in complete]
         pending = [spec for spec in unfinished if selected is None or spec.key in selected]
         unselected = len(unfinished) - len(pending)

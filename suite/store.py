@@ -5,7 +5,9 @@ Layout under `results/<experiment>/`:
 - `trials/<key>/`: `spec.json`, `per_user.parquet`, `log.csv` and, last, `summary.json`, whose
   presence marks the trial complete; a trial that failed has `error.txt` (its reason on the
   first line) and no `summary.json`. While a trial trains, `checkpoint.pt` holds its last
-  finished epoch (`suite.checkpoint`); it is deleted when the trial completes.
+  finished epoch (`suite.checkpoint`); when the trial completes it is kept as `final.pt`, from
+  which another trial of the same training decodes new variants without training
+  (`suite.reuse`).
 - `manifest.json`: one record per sitting (what ran, from which code and packages, where,
   when), with `configs/<digest>.yaml` a copy of each configuration that ran;
   `popularity/<dataset>.parquet`: training interactions per item (popularity metrics);
@@ -27,6 +29,7 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import tempfile
 import time
@@ -49,6 +52,7 @@ PER_USER = "per_user.parquet"
 LOG = "log.csv"
 ERROR = "error.txt"
 CHECKPOINT = "checkpoint.pt"
+FINAL_CHECKPOINT = "final.pt"
 
 RUN_LOCK = ".run.lock"
 RUN_OWNER = ".run.owner"
@@ -242,6 +246,18 @@ class Store:
         """Where the trial's training loop keeps its last finished epoch while it trains."""
         return self.trial_dir(key) / CHECKPOINT
 
+    def final_checkpoint_file(self, key: str) -> Path:
+        """The checkpoint of a complete trial's last epoch (which holds its best epoch's weights)."""
+        return self.trial_dir(key) / FINAL_CHECKPOINT
+
+    def start_from_final_checkpoint(self, key: str, source: str) -> None:
+        """Give trial `key` a copy of trial `source`'s final checkpoint as its epoch checkpoint."""
+        target = self.checkpoint_file(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f"{temporary_prefix(target)}copy.tmp")
+        shutil.copyfile(self.final_checkpoint_file(source), temporary)
+        os.replace(temporary, target)
+
     def trial_keys(self) -> list[str]:
         """The keys of the complete trials."""
         return [key for key in self.stored_keys() if self.is_complete(key)]
@@ -252,13 +268,15 @@ class Store:
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
     def write_trial(self, key: str, spec: dict, per_user: pd.DataFrame, log: pd.DataFrame, summary: dict) -> None:
-        """Write a finished trial; `summary.json` goes last, so it only exists for whole trials."""
+        """Write a finished trial; `summary.json` goes last, so it only exists for whole trials.
+        The epoch checkpoint, if any, is kept as the final one."""
         folder = self.trial_dir(key)
         write_json(folder / SPEC, spec)
         write_frame(folder / PER_USER, per_user)
         write_frame(folder / LOG, log)
         write_json(folder / SUMMARY, summary)
-        self.checkpoint_file(key).unlink(missing_ok=True)
+        if self.checkpoint_file(key).is_file():
+            os.replace(self.checkpoint_file(key), self.final_checkpoint_file(key))
 
     def remove_temporaries(self) -> int:
         """Delete the temporary files that killed writers left behind (never a finished file, nor
@@ -319,6 +337,14 @@ class Store:
 
     def read_per_user(self, key: str) -> pd.DataFrame:
         return read_frame_file(self.trial_dir(key) / PER_USER)
+
+    def read_log(self, key: str) -> pd.DataFrame:
+        """The trial's epoch log (`log.csv`)."""
+        path = self.trial_dir(key) / LOG
+        try:
+            return pd.read_csv(path)
+        except FileNotFoundError:
+            raise DamagedFile(f"{path}: missing") from None
 
     def adopt_legacy(self, pairs: list[tuple[str, str]]) -> int:
         """Move each complete trial stored under an old key to its current key, for (old, new)

@@ -23,7 +23,9 @@ def test_smoke_every_registered_method(method, tmp_path):
     store = Store(tmp_path)
     summary = run_trial(spec, store)
     folder = store.trial_dir(spec.key)
-    assert {p.name for p in folder.iterdir()} == {"spec.json", "per_user.parquet", "summary.json", "log.csv"}
+    files = {"spec.json", "per_user.parquet", "summary.json", "log.csv"}
+    trained = "epochs" in get_method(method).defaults  # its last epoch's checkpoint is kept
+    assert {p.name for p in folder.iterdir()} == files | ({"final.pt"} if trained else set())
     stored = pd.read_parquet(folder / "per_user.parquet")
     assert len(stored) == 40
     assert list(stored.columns) == ["user", "variant", "target", "rank", "items"]

@@ -1,0 +1,128 @@
+"""A trial that asks other decoding variants of a stored training is not trained again: a
+stored trial that covers its variants gives its files; a stored final checkpoint gives the
+trained model, from which only decoding runs."""
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+import yaml
+
+from suite.cli import main
+from suite.matrix import Variant, canonical_json
+from suite.reuse import reuse_stored_trainings
+from suite.store import Store
+from suite.trial import run_trial
+from suite.types import Resources
+from tests.tiny_trials import tiny_spec
+
+DEFAULT = Variant("default")
+GREEDY = Variant("beam=1", canonical_json({"beam": 1}))
+ONE_STEP = Variant("steps=1", canonical_json({"steps": 1}))
+
+
+def llada(*variants: Variant, seed: int = 0):
+    return replace(tiny_spec("llada-rec", seed=seed, epochs=2), variants=variants)
+
+
+def no_epoch(row):
+    raise AssertionError(f"epoch {row['epoch']} trained")
+
+
+def test_the_training_key_leaves_out_the_variants_and_where_the_trial_runs():
+    spec = llada(DEFAULT, GREEDY)
+    assert spec.training_key == llada(DEFAULT).training_key
+    assert spec.training_key == replace(spec, device="cuda", resources=Resources(cpu=4, gpu=1)).training_key
+    assert spec.key != llada(DEFAULT).key
+    assert spec.training_key != llada(DEFAULT, GREEDY, seed=1).training_key
+    assert spec.training_key != replace(spec, params_json=canonical_json({**spec.params, "dropout": 0.3})).training_key
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A store with one complete LLaDA-Rec trial decoded under two variants."""
+    store = Store(tmp_path_factory.mktemp("store"))
+    source = llada(DEFAULT, GREEDY)
+    run_trial(source, store)
+    return store, source
+
+
+def test_a_complete_trial_keeps_its_last_epoch_as_the_final_checkpoint(trained):
+    store, source = trained
+    assert store.final_checkpoint_file(source.key).is_file()
+    assert not store.checkpoint_file(source.key).exists()
+
+
+def test_a_subset_of_stored_variants_is_written_from_the_stored_trial(trained):
+    store, source = trained
+    subset = llada(GREEDY)
+    reuse = reuse_stored_trainings(store, [subset], [subset])
+    assert reuse.derived == {subset.key: source.key} and not reuse.primed
+    stored = store.read_per_user(source.key)
+    pd.testing.assert_frame_equal(
+        store.read_per_user(subset.key), stored[stored["variant"] == "beam=1"].reset_index(drop=True)
+    )
+    summary, original = store.read_summary(subset.key), store.read_summary(source.key)
+    assert list(summary["variants"]) == ["beam=1"]
+    assert summary["variants"]["beam=1"] == original["variants"]["beam=1"]
+    assert (summary["derived_from"], summary["key"]) == (source.key, subset.key)
+    assert (summary["best_epoch"], summary["train_seconds"]) == (original["best_epoch"], original["train_seconds"])
+    pd.testing.assert_frame_equal(store.read_log(subset.key), store.read_log(source.key))
+
+
+def test_a_new_variant_decodes_from_the_final_checkpoint_without_training(trained, capsys):
+    store, source = trained
+    more = llada(DEFAULT, GREEDY, ONE_STEP)
+    reuse = reuse_stored_trainings(store, [more], [more])
+    assert reuse.primed == {more.key: source.key} and not reuse.derived
+    summary = run_trial(more, store, on_epoch=no_epoch)
+    assert "after epoch 2" in capsys.readouterr().out
+    stored, decoded = store.read_per_user(source.key), store.read_per_user(more.key)
+    pd.testing.assert_frame_equal(decoded[decoded["variant"] != "steps=1"].reset_index(drop=True), stored)
+    assert summary["best_epoch"] == store.read_summary(source.key)["best_epoch"]
+    assert set(summary["variants"]) == {"default", "beam=1", "steps=1"}
+
+
+def test_another_training_is_not_taken_in(trained):
+    store, _ = trained
+    other = llada(DEFAULT, seed=1)
+    reuse = reuse_stored_trainings(store, [other], [other])
+    assert not reuse.derived and not reuse.primed
+    assert not store.checkpoint_file(other.key).exists()
+
+
+@pytest.mark.slow
+def test_adding_a_decoding_variant_to_a_finished_run_trains_nothing(tmp_path, capsys):
+    """`suite run` again after a variant joins the YAML: the new trial decodes from the first
+    one's final checkpoint, at the same best epoch."""
+    config = {
+        "experiment": "grown",
+        "results_dir": str(tmp_path / "results"),
+        "seeds": [0],
+        "max_failures": 0,
+        "datasets": {"ml-100k": {"max_users": 40, "history": 10}},
+        "methods": {
+            "madrec": {
+                "epochs": 2,
+                "layers": 1,
+                "d_model": 32,
+                "heads": 2,
+                "d_kv": 16,
+                "d_ff": 64,
+                "windows_per_user": 2,
+            }
+        },
+    }
+    path = tmp_path / "grown.yaml"
+    path.write_text(yaml.safe_dump(config))
+    assert main(["run", str(path)]) == 0
+    config["methods"]["madrec"]["variants"] = {"beam": [1]}
+    path.write_text(yaml.safe_dump(config))
+    capsys.readouterr()
+    assert main(["run", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 trials decode from the final checkpoint of a stored trial of the same training" in out
+    store = Store(tmp_path / "results" / "grown")
+    summaries = [store.read_summary(key) for key in store.trial_keys()]
+    assert sorted(len(s["variants"]) for s in summaries) == [1, 2]
+    assert len({s["best_epoch"] for s in summaries}) == 1
