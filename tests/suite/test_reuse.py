@@ -56,6 +56,8 @@ def test_a_complete_trial_keeps_its_last_epoch_as_the_final_checkpoint(trained):
 def test_a_subset_of_stored_variants_is_written_from_the_stored_trial(trained):
     store, source = trained
     subset = llada(GREEDY)
+    store.checkpoint_file(subset.key).parent.mkdir(parents=True)
+    store.checkpoint_file(subset.key).write_bytes(b"an interrupted run of this key")
     reuse = reuse_stored_trainings(store, [subset], [subset])
     assert reuse.derived == {subset.key: source.key} and not reuse.primed
     stored = store.read_per_user(source.key)
@@ -68,6 +70,8 @@ def test_a_subset_of_stored_variants_is_written_from_the_stored_trial(trained):
     assert (summary["derived_from"], summary["key"]) == (source.key, subset.key)
     assert (summary["best_epoch"], summary["train_seconds"]) == (original["best_epoch"], original["train_seconds"])
     pd.testing.assert_frame_equal(store.read_log(subset.key), store.read_log(source.key))
+    assert not store.checkpoint_file(subset.key).exists()
+    assert not store.final_checkpoint_file(subset.key).exists()  # it trained nothing of its own
 
 
 def test_a_new_variant_decodes_from_the_final_checkpoint_without_training(trained, capsys):
