@@ -73,6 +73,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     root = Path(config.results_dir) / config.experiment
     address = args.address or os.environ.get("RAY_ADDRESS")
     selected = {spec.key for spec in chosen} if len(chosen) < len(specs) else None
+    if args.no_training:
+        selected = set()
     text = Path(args.config).read_text(encoding="utf-8")  # kept in the store with the sitting's record
     text += "".join(f"# run with --set {override}\n" for override in args.overrides or ())
     outcome = run_experiment(
@@ -187,6 +189,12 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--seed", action="append", dest="seeds", type=int, metavar="N", help="run only this seed (repeatable)"
+    )
+    run.add_argument(
+        "--no-training",
+        action="store_true",
+        help="run no trial: take in what the store holds (trials copied in, and those a stored training gives),"
+        " record the configuration's trials and write the tables",
     )
     _add_overrides(run)
     run.set_defaults(handler=cmd_run)

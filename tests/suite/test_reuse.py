@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from suite.cli import main
-from suite.matrix import Variant, canonical_json
+from suite.config import load_config
+from suite.matrix import Variant, canonical_json, expand
 from suite.reuse import reuse_stored_trainings
 from suite.store import Store
 from suite.trial import run_trial
@@ -130,3 +131,28 @@ def test_adding_a_decoding_variant_to_a_finished_run_trains_nothing(tmp_path, ca
     summaries = [store.read_summary(key) for key in store.trial_keys()]
     assert sorted(len(s["variants"]) for s in summaries) == [1, 2]
     assert len({s["best_epoch"] for s in summaries}) == 1
+
+
+def test_a_run_without_training_takes_in_copied_trials_and_writes_the_tables(tmp_path, capsys):
+    """Trials copied in from another store's run join this configuration's tables; nothing
+    trains, and the matrix names every trial of the configuration."""
+    config = {
+        "experiment": "merged",
+        "results_dir": str(tmp_path / "results"),
+        "seeds": [0],
+        "datasets": {"ml-100k": {"max_users": 40, "history": 10}},
+        "methods": {"pop": {}, "sasrec": {"epochs": 1, "hidden_size": 16, "inner_size": 32}},
+    }
+    path = tmp_path / "merged.yaml"
+    path.write_text(yaml.safe_dump(config))
+    specs = expand(load_config(path))
+    store = Store(tmp_path / "results" / "merged")
+    (pop,) = [spec for spec in specs if spec.method == "pop"]
+    run_trial(pop, store)  # as if copied in from the store where it ran
+    capsys.readouterr()
+    assert main(["run", str(path), "--no-training"]) == 0
+    out = capsys.readouterr().out
+    assert "trained 0, skipped 1 complete" in out and "left 1 not selected" in out
+    assert store.trial_keys() == [pop.key]
+    assert store.current_keys() == {spec.key for spec in specs}
+    assert "| pop " in store.read_markdown("leaderboard")
