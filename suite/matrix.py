@@ -83,26 +83,30 @@ class TrialSpec:
         (the report computes whatever the YAML asks from the stored lists)."""
         return tuple(sorted({*QUICK_KS, parse_metric(self.select_metric)[1]}))
 
+    def _identity(self) -> dict[str, Any]:
+        """What the results depend on: the spec without where and how fast it runs."""
+        identity = self.to_dict()
+        del identity["device"], identity["resources"]
+        return identity
+
     @property
     def key(self) -> str:
         """Content hash of everything that determines the results (not where or how fast they run,
         nor which metrics or cut-offs the report computes from them)."""
-        identity = self.to_dict()
-        del identity["device"], identity["resources"]
-        return _digest(identity)
+        return _digest(self._identity())
 
     @property
     def training_key(self) -> str:
         """Content hash of what determines the trained model: the key's identity without the
         decoding variants. Trials that share it train the same model (`suite.reuse`)."""
-        identity = self.to_dict()
-        del identity["device"], identity["resources"], identity["variants"]
+        identity = self._identity()
+        del identity["variants"]
         return _digest(identity)
 
     def legacy_key(self, ks: tuple[int, ...]) -> str:
         """The key this trial had when the evaluation's `ks` were part of it (and lists were not stored)."""
-        identity = self.to_dict()
-        del identity["device"], identity["resources"], identity["list_length"]
+        identity = self._identity()
+        del identity["list_length"]
         return _digest({**identity, "ks": list(ks)})
 
     def to_dict(self) -> dict[str, Any]:

@@ -29,7 +29,6 @@ import io
 import json
 import os
 import re
-import shutil
 import socket
 import tempfile
 import time
@@ -252,11 +251,7 @@ class Store:
 
     def start_from_final_checkpoint(self, key: str, source: str) -> None:
         """Give trial `key` a copy of trial `source`'s final checkpoint as its epoch checkpoint."""
-        target = self.checkpoint_file(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f"{temporary_prefix(target)}copy.tmp")
-        shutil.copyfile(self.final_checkpoint_file(source), temporary)
-        os.replace(temporary, target)
+        write_atomic(self.checkpoint_file(key), self.final_checkpoint_file(source).read_bytes())
 
     def trial_keys(self) -> list[str]:
         """The keys of the complete trials."""
