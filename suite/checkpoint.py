@@ -101,7 +101,8 @@ class EpochCheckpoint:
             for thing, state in zip(self.objects, payload["objects"], strict=True):
                 _load_state(thing, state)
         except Exception as error:
-            reason = (str(error).strip().splitlines() or [""])[0]
+            # torch's state-dict errors put the mismatch on the line after their header
+            reason = " ".join(line.strip() for line in str(error).strip().splitlines()[:2])
             raise SuiteError(
                 f"{self.path}: cannot resume from this checkpoint ({type(error).__name__}: {reason}); "
                 f"delete it to train the trial from the start"

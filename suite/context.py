@@ -12,8 +12,10 @@ import numpy as np
 import torch
 
 from suite.data.prepare import PreparedData
+from suite.errors import SuiteError
 from suite.metrics import rank_metrics
 from suite.semantic_ids.assembly import SemanticIds
+from suite.semantic_ids.storage import load_semantic_ids, save_semantic_ids
 from suite.tokenizers.base import tokenizer_label
 from suite.tokenizers.fitting import catalog_semantic_ids
 from suite.types import DEFAULT_ENCODER
@@ -43,6 +45,7 @@ class TrainContext:
     best_epoch: int | None = None
     tokenizer_report: dict[str, Any] | None = None
     checkpoint: Path | None = None
+    semantic_ids_file: Path | None = None
     resumed_seconds: float = 0.0
     started: float = field(default_factory=time.perf_counter)
 
@@ -52,13 +55,21 @@ class TrainContext:
         `train` replaces the training sequences that co-occurrence inputs are built from, for a
         method that trains on other sequences than the data's (MADRec's dropped ones).
 
+        The trial keeps them in `semantic_ids_file`: a resumed trial, or one decoding from a
+        final checkpoint, reads the codes its model learned rather than a refit, which another
+        machine's arithmetic can change.
+
         Building them (loading the text encoder, fitting the tokenizer) draws from torch's
         global generator; a forked one keeps the trial's own draws, its initial weights and
         dropout, the same whether the SIDs are built here or loaded from the cache.
         """
-        with torch.random.fork_rng(devices=[]):
-            data = self.data if train is None else self.data.with_train_sequences(train)
-            ids, _ = catalog_semantic_ids(data, self.encoder, tokenizer, self.seed)
+        ids = self._kept_semantic_ids(tokenizer)
+        if ids is None:
+            with torch.random.fork_rng(devices=[]):
+                data = self.data if train is None else self.data.with_train_sequences(train)
+                ids, _ = catalog_semantic_ids(data, self.encoder, tokenizer, self.seed)
+            if self.semantic_ids_file is not None:
+                save_semantic_ids(self.semantic_ids_file, ids, tokenizer)
         self.tokenizer_report = {
             "tokenizer": tokenizer_label(tokenizer),
             "config": dict(tokenizer),
@@ -66,6 +77,20 @@ class TrainContext:
             **ids.stats,
         }
         return ids
+
+    def _kept_semantic_ids(self, tokenizer: Mapping[str, Any]) -> SemanticIds | None:
+        """The SIDs this trial kept, or None where it has none yet; a checkpoint without them
+        (kept before trials kept their SIDs) is refused, since its codes cannot be checked."""
+        if self.semantic_ids_file is None:
+            return None
+        if self.semantic_ids_file.is_file():
+            return load_semantic_ids(self.semantic_ids_file, tokenizer)
+        if self.checkpoint is not None and self.checkpoint.is_file():
+            raise SuiteError(
+                f"{self.checkpoint}: its trial folder does not hold the semantic IDs it was trained on,"
+                " and a refit may give other codes on this machine; delete it to train the trial from the start"
+            )
+        return None
 
     def validate(self, method: Any) -> dict[str, float]:
         histories = self.data.valid_histories(self.history)

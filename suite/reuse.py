@@ -60,6 +60,7 @@ def derive_trial(store: Store, source: str, spec: TrialSpec) -> None:
     # an epoch checkpoint of this key (a run of it stopped before the source existed) is not
     # this trial's model, and write_trial would keep it as the final one
     store.checkpoint_file(spec.key).unlink(missing_ok=True)
+    store.copy_semantic_ids(spec.key, source)
     store.write_trial(spec.key, spec.to_dict(), per_user, store.read_log(source), summary)
 
 

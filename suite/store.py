@@ -7,7 +7,8 @@ Layout under `results/<experiment>/`:
   first line) and no `summary.json`. While a trial trains, `checkpoint.pt` holds its last
   finished epoch (`suite.checkpoint`); when the trial completes it is kept as `final.pt`, from
   which another trial of the same training decodes new variants without training
-  (`suite.reuse`).
+  (`suite.reuse`). A trial that trains on semantic IDs keeps them in `semantic_ids.npz`, so
+  that its checkpoints are resumed and decoded with the codes they learned.
 - `manifest.json`: one record per sitting (what ran, from which code and packages, where,
   when), with `configs/<digest>.yaml` a copy of each configuration that ran;
   `popularity/<dataset>.parquet`: training interactions per item (popularity metrics);
@@ -52,6 +53,7 @@ LOG = "log.csv"
 ERROR = "error.txt"
 CHECKPOINT = "checkpoint.pt"
 FINAL_CHECKPOINT = "final.pt"
+SEMANTIC_IDS = "semantic_ids.npz"
 
 RUN_LOCK = ".run.lock"
 RUN_OWNER = ".run.owner"
@@ -249,9 +251,22 @@ class Store:
         """The checkpoint of a complete trial's last epoch (which holds its best epoch's weights)."""
         return self.trial_dir(key) / FINAL_CHECKPOINT
 
+    def semantic_ids_file(self, key: str) -> Path:
+        """Where the trial keeps the semantic IDs its model trains on (`suite.semantic_ids.storage`)."""
+        return self.trial_dir(key) / SEMANTIC_IDS
+
     def start_from_final_checkpoint(self, key: str, source: str) -> None:
-        """Give trial `key` a copy of trial `source`'s final checkpoint as its epoch checkpoint."""
+        """Give trial `key` a copy of trial `source`'s final checkpoint as its epoch checkpoint,
+        with the semantic IDs that model learned, where the source kept them."""
+        self.copy_semantic_ids(key, source)
         write_atomic(self.checkpoint_file(key), self.final_checkpoint_file(source).read_bytes())
+
+    def copy_semantic_ids(self, key: str, source: str) -> None:
+        """Give trial `key` the semantic IDs trial `source` kept (none, where it kept none)."""
+        if self.semantic_ids_file(source).is_file():
+            write_atomic(self.semantic_ids_file(key), self.semantic_ids_file(source).read_bytes())
+        else:
+            self.semantic_ids_file(key).unlink(missing_ok=True)
 
     def trial_keys(self) -> list[str]:
         """The keys of the complete trials."""

@@ -66,6 +66,7 @@ def fit_trial(
         on_epoch=on_epoch,
         encoder=spec.dataset.encoder,
         checkpoint=store.checkpoint_file(spec.key),
+        semantic_ids_file=store.semantic_ids_file(spec.key),
     )
     method.fit(run)
     return method, run

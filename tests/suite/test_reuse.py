@@ -10,8 +10,10 @@ import yaml
 
 from suite.cli import main
 from suite.config import load_config
+from suite.data.prepare import prepare
 from suite.matrix import Variant, canonical_json, expand
 from suite.reuse import reuse_stored_trainings
+from suite.semantic_ids.storage import load_semantic_ids
 from suite.store import Store
 from suite.trial import run_trial
 from suite.types import Resources
@@ -48,10 +50,16 @@ def trained(tmp_path_factory):
     return store, source
 
 
-def test_a_complete_trial_keeps_its_last_epoch_as_the_final_checkpoint(trained):
+def test_a_complete_trial_keeps_its_last_epoch_as_the_final_checkpoint_and_its_sids(trained):
     store, source = trained
     assert store.final_checkpoint_file(source.key).is_file()
     assert not store.checkpoint_file(source.key).exists()
+    kept = load_semantic_ids(store.semantic_ids_file(source.key), source.params["tokenizer"])
+    assert kept.codes.shape[0] == prepare(source.dataset).n_items
+
+
+def no_refit(*args):
+    raise AssertionError("the tokenizer was fitted again")
 
 
 def test_a_subset_of_stored_variants_is_written_from_the_stored_trial(trained):
@@ -73,13 +81,17 @@ def test_a_subset_of_stored_variants_is_written_from_the_stored_trial(trained):
     pd.testing.assert_frame_equal(store.read_log(subset.key), store.read_log(source.key))
     assert not store.checkpoint_file(subset.key).exists()
     assert not store.final_checkpoint_file(subset.key).exists()  # it trained nothing of its own
+    assert store.semantic_ids_file(subset.key).read_bytes() == store.semantic_ids_file(source.key).read_bytes()
 
 
-def test_a_new_variant_decodes_from_the_final_checkpoint_without_training(trained, capsys):
+def test_a_new_variant_decodes_from_the_final_checkpoint_without_training(trained, capsys, monkeypatch):
+    """Nor is the tokenizer fitted again: the model decodes with the codes it learned."""
     store, source = trained
     more = llada(DEFAULT, GREEDY, ONE_STEP)
     reuse = reuse_stored_trainings(store, [more], [more])
     assert reuse.primed == {more.key: source.key} and not reuse.derived
+    assert store.semantic_ids_file(more.key).read_bytes() == store.semantic_ids_file(source.key).read_bytes()
+    monkeypatch.setattr("suite.context.catalog_semantic_ids", no_refit)
     summary = run_trial(more, store, on_epoch=no_epoch)
     assert "after epoch 2" in capsys.readouterr().out
     stored, decoded = store.read_per_user(source.key), store.read_per_user(more.key)

@@ -25,7 +25,9 @@ def test_smoke_every_registered_method(method, tmp_path):
     folder = store.trial_dir(spec.key)
     files = {"spec.json", "per_user.parquet", "summary.json", "log.csv"}
     trained = "epochs" in get_method(method).defaults  # its last epoch's checkpoint is kept
-    assert {p.name for p in folder.iterdir()} == files | ({"final.pt"} if trained else set())
+    on_sids = summary["tokenizer"] is not None  # and the semantic IDs it trained on
+    kept = ({"final.pt"} if trained else set()) | ({"semantic_ids.npz"} if on_sids else set())
+    assert {p.name for p in folder.iterdir()} == files | kept
     stored = pd.read_parquet(folder / "per_user.parquet")
     assert len(stored) == 40
     assert list(stored.columns) == ["user", "variant", "target", "rank", "items"]
