@@ -56,8 +56,8 @@ class TrainContext:
         method that trains on other sequences than the data's (MADRec's dropped ones).
 
         The trial keeps them in `semantic_ids_file`: a resumed trial, or one decoding from a
-        final checkpoint, reads the codes its model learned rather than a refit, which another
-        machine's arithmetic can change.
+        final checkpoint, reads the codes its model learned rather than a refit, which may differ
+        (another machine's cache, its arithmetic).
 
         Building them (loading the text encoder, fitting the tokenizer) draws from torch's
         global generator; a forked one keeps the trial's own draws, its initial weights and
@@ -88,7 +88,7 @@ class TrainContext:
         if self.checkpoint is not None and self.checkpoint.is_file():
             raise SuiteError(
                 f"{self.checkpoint}: its trial folder does not hold the semantic IDs it was trained on,"
-                " and a refit may give other codes on this machine; delete it to train the trial from the start"
+                " and a refit may give other codes; delete it to train the trial from the start"
             )
         return None
 

@@ -1,10 +1,12 @@
 """A trial's semantic IDs, kept in its folder beside its checkpoint.
 
-A tokenizer fit is cached by its inputs, but its float arithmetic follows the machine: on
-another CPU the same fit can give other codes (LLaDA-Rec's MH-VQVAE on co-occurrence vectors
-gave one machine a dedup codebook of 6 and the next one of 4). A checkpoint trained on one
-set of codes is only resumed, and a final checkpoint only decoded, with the very codes it
-learned, so the trial keeps them.
+A tokenizer fit is cached by its inputs, but a cache is one machine's: a trial folder carried
+to another machine (a committed reference store, a cluster node without the shared cache)
+meets a refit there. A refit need not give the same codes: float arithmetic differs between
+CPUs and thread counts, and fits made before they were pinned to one thread differ from run to
+run (LLaDA-Rec's MH-VQVAE on co-occurrence vectors, at 2 threads: dedup codebooks of 6, 6 and
+4 in three fits, agreeing on 2 to 6% of the items). A checkpoint is only resumed, and a final
+checkpoint only decoded, on the very codes it learned, so the trial keeps them.
 """
 
 from __future__ import annotations
