@@ -288,7 +288,7 @@ def run_experiment(
         unselected = len(unfinished) - len(pending)
         if rerun:
             for spec in pending:
-                store.checkpoint_file(spec.key).unlink(missing_ok=True)
+                store.start_over(spec.key)
         print(
             f"{len(specs)} trials: {len(specs) - len(unfinished)} already complete, {len(pending)} to run"
             + (f", {unselected} not selected" if unselected else "")

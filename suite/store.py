@@ -255,6 +255,12 @@ class Store:
         """Where the trial keeps the semantic IDs its model trains on (`suite.semantic_ids.storage`)."""
         return self.trial_dir(key) / SEMANTIC_IDS
 
+    def start_over(self, key: str) -> None:
+        """Drop what a training from the start makes again: the epoch checkpoint and the kept
+        semantic IDs (the tokenizer is fitted again, through the cache)."""
+        self.checkpoint_file(key).unlink(missing_ok=True)
+        self.semantic_ids_file(key).unlink(missing_ok=True)
+
     def start_from_final_checkpoint(self, key: str, source: str) -> None:
         """Give trial `key` a copy of trial `source`'s final checkpoint as its epoch checkpoint,
         with the semantic IDs that model learned, where the source kept them."""

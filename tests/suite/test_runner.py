@@ -147,6 +147,8 @@ def test_rerun_trains_from_the_start_even_over_an_epoch_checkpoint(finished):
     spec = next(s for s in specs if s.method == "sasrec")
     store = Store(root)
     store.checkpoint_file(spec.key).write_bytes(b"not a checkpoint")  # resuming from it would fail
+    store.semantic_ids_file(spec.key).write_bytes(b"codes of an earlier fit")  # a rerun fits again
     outcome = run_experiment(config, specs, root, rerun=True, selected={spec.key})
     assert (outcome.trained, outcome.failed) == (1, [])
     assert not store.checkpoint_file(spec.key).exists()
+    assert not store.semantic_ids_file(spec.key).exists()
