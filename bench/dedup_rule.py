@@ -9,8 +9,10 @@ the default) it prints, averaged over the seeds present:
   pooled over (seed, user) pairs: each seed's tokenizer is its own fit, so whether a target
   shares its codes is read from that seed's SIDs.
 
-The SIDs are those each trial trained on, refitted through the tokenizer cache (a cache hit on
-the machine that ran the trials). Usage: `python bench/dedup_rule.py results/closer-to-papers`
+The SIDs are those each trial kept (`semantic_ids.npz`: the codes it trained on). A trial
+stored before trials kept them is refitted through the tokenizer cache, which gives the codes it
+trained on only on the machine and cache that ran it (torch-trained tokenizers refit to other
+codes elsewhere); the output counts such trials. Usage: `python bench/dedup_rule.py results/closer-to-papers`
 (configs/closer-to-papers.yaml fills that store), or `results/ml100k` (benchmark.yaml's `dedup`
 ablations: the tuned diffusion methods on 3 seeds).
 """
@@ -27,6 +29,7 @@ from tabulate import tabulate
 
 from suite.data.prepare import prepare
 from suite.scoring import score_variant
+from suite.semantic_ids.storage import load_semantic_ids
 from suite.stats import adjust, paired_test
 from suite.store import Store
 from suite.tokenizers.fitting import catalog_semantic_ids
@@ -36,14 +39,19 @@ ORDERED = "dedup=ordered"
 METRICS = ["ndcg@10", "recall@10"]
 
 
-def dedup_codes(spec: dict) -> np.ndarray | None:
-    """Each item's dedup code under the trial's tokenizer, or None where its SIDs have none."""
+def dedup_codes(store: Store, key: str, spec: dict) -> tuple[np.ndarray | None, bool]:
+    """Each item's dedup code under the trial's SIDs (None where they have none), and whether
+    they were refitted rather than read from the trial's kept codes."""
     tokenizer = spec["params"].get("tokenizer")
     if not isinstance(tokenizer, dict):
-        return None
-    dataset = DatasetConfig(**spec["dataset"])
-    ids, _ = catalog_semantic_ids(prepare(dataset), dataset.encoder, tokenizer, spec["seed"])
-    return None if ids.dedup_position is None else ids.codes[:, ids.dedup_position]
+        return None, False
+    kept = store.semantic_ids_file(key)
+    if kept.is_file():
+        ids, refitted = load_semantic_ids(kept, tokenizer), False
+    else:
+        dataset = DatasetConfig(**spec["dataset"])
+        (ids, _), refitted = catalog_semantic_ids(prepare(dataset), dataset.encoder, tokenizer, spec["seed"]), True
+    return (None if ids.dedup_position is None else ids.codes[:, ids.dedup_position]), refitted
 
 
 def collect(root: Path) -> dict[str, list[dict]]:
@@ -55,7 +63,7 @@ def collect(root: Path) -> dict[str, list[dict]]:
             continue
         spec, summary = store.read_spec(key), store.read_summary(key)
         per_user = store.read_per_user(key)
-        codes = dedup_codes(spec)
+        codes, refitted = dedup_codes(store, key, spec)
         if codes is None:
             continue
         variants = {}
@@ -64,7 +72,7 @@ def collect(root: Path) -> dict[str, list[dict]]:
             scores["nonzero_dedup"] = codes[rows_of_variant["target"].to_numpy()] > 0
             variants[name] = scores.set_index("user")
         valid = {name: v.get("valid_metrics", {}).get("ndcg@10") for name, v in summary["variants"].items()}
-        rows[spec["method"]].append({"seed": spec["seed"], "variants": variants, "valid": valid})
+        rows[spec["method"]].append({"seed": spec["seed"], "variants": variants, "valid": valid, "refitted": refitted})
     return rows
 
 
@@ -124,6 +132,12 @@ def main() -> None:
     headers = ["row (rule)", "seeds", "HR@10, dedup code > 0", "HR@10, dedup code 0", "(seed, user) pairs, code > 0"]
     print(tabulate(hits, headers=headers, tablefmt="pipe", disable_numparse=True))
     print("\nA pair counts where the seed's own SIDs give the user's test target a dedup code above 0.")
+    refitted = sorted(f"{row} seed {r['seed']}" for row, records in rows.items() for r in records if r["refitted"])
+    if refitted:
+        print(
+            f"Refitted SIDs (the trial kept none; they are its training codes only on the machine and cache"
+            f" that ran it): {', '.join(refitted)}."
+        )
 
 
 if __name__ == "__main__":
