@@ -12,7 +12,7 @@ the default) it prints, averaged over the seeds present:
 The SIDs are those each trial kept (`semantic_ids.npz`: the codes it trained on). A trial
 stored before trials kept them is refitted through the tokenizer cache, which gives the codes it
 trained on only on the machine and cache that ran it (torch-trained tokenizers refit to other
-codes elsewhere); the output counts such trials. Usage: `python bench/dedup_rule.py results/closer-to-papers`
+codes elsewhere); the output names such trials. Usage: `python bench/dedup_rule.py results/closer-to-papers`
 (configs/closer-to-papers.yaml fills that store), or `results/ml100k` (benchmark.yaml's `dedup`
 ablations: the tuned diffusion methods on 3 seeds).
 """
@@ -46,11 +46,12 @@ def dedup_codes(store: Store, key: str, spec: dict) -> tuple[np.ndarray | None, 
     if not isinstance(tokenizer, dict):
         return None, False
     kept = store.semantic_ids_file(key)
-    if kept.is_file():
-        ids, refitted = load_semantic_ids(kept, tokenizer), False
-    else:
+    refitted = not kept.is_file()
+    if refitted:
         dataset = DatasetConfig(**spec["dataset"])
-        (ids, _), refitted = catalog_semantic_ids(prepare(dataset), dataset.encoder, tokenizer, spec["seed"]), True
+        ids, _ = catalog_semantic_ids(prepare(dataset), dataset.encoder, tokenizer, spec["seed"])
+    else:
+        ids = load_semantic_ids(kept, tokenizer)
     return (None if ids.dedup_position is None else ids.codes[:, ids.dedup_position]), refitted
 
 
