@@ -98,9 +98,12 @@ class TrialSpec:
     @property
     def training_key(self) -> str:
         """Content hash of what determines the trained model: the key's identity without the
-        decoding variants. Trials that share it train the same model (`suite.reuse`)."""
+        decoding variants and without the names of its row (the method entry's name and the
+        grid label, which its parameters already spell out). Trials that share it train the
+        same model (`suite.reuse`): an ablation's trials serve a row that later takes its
+        setting as the default."""
         identity = self._identity()
-        del identity["variants"]
+        del identity["variants"], identity["method"], identity["grid_label"]
         return _digest(identity)
 
     def legacy_key(self, ks: tuple[int, ...]) -> str:

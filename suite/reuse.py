@@ -1,6 +1,7 @@
-"""Trials whose model is already stored: a trial's key includes its decoding variants, so a
-configuration that asks another set of variants of the same training (the same method entry,
-parameters, data, seed and selection) names a new trial. Instead of training it again:
+"""Trials whose model is already stored: a trial's key includes its decoding variants and its
+row's names, so a configuration that asks another set of variants of the same training (the
+same method class, parameters, data, seed and selection), or asks it under another row name (an
+ablation's setting made the default), names a new trial. Instead of training it again:
 
 - where a complete trial of that training holds every variant asked, the new trial is written
   from its files: the asked variants' ranked lists, the same log and summary (`derived_from`
@@ -53,6 +54,7 @@ def derive_trial(store: Store, source: str, spec: TrialSpec) -> None:
     summary = {
         **summary,
         "key": spec.key,
+        "method": spec.method,
         "row": spec.row,
         "variants": {name: summary["variants"][name] for name in names},
         "derived_from": source,

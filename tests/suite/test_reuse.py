@@ -41,6 +41,13 @@ def test_the_training_key_leaves_out_the_variants_and_where_the_trial_runs():
     assert spec.training_key != replace(spec, params_json=canonical_json({**spec.params, "dropout": 0.3})).training_key
 
 
+def test_the_training_key_leaves_out_the_rows_names_which_the_parameters_spell_out():
+    spec = llada(DEFAULT)
+    ablated = replace(spec, method="llada-rec-copy", grid_label="dropout=0.3")
+    assert ablated.key != spec.key and ablated.training_key == spec.training_key
+    assert spec.training_key != replace(spec, method_class="madrec").training_key
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A store with one complete LLaDA-Rec trial decoded under two variants."""
@@ -98,6 +105,30 @@ def test_a_new_variant_decodes_from_the_final_checkpoint_without_training(traine
     pd.testing.assert_frame_equal(decoded[decoded["variant"] != "steps=1"].reset_index(drop=True), stored)
     assert summary["best_epoch"] == store.read_summary(source.key)["best_epoch"]
     assert set(summary["variants"]) == {"default", "beam=1", "steps=1"}
+
+
+def test_an_ablation_rows_trial_serves_the_row_that_takes_its_setting_as_default(trained, tmp_path):
+    """A setting chosen on an ablation's trials becomes the default row's: the same model under
+    another row name, written from the stored trial without training."""
+    store, source = trained
+    ablated = Store(tmp_path)
+    ablation = replace(source, grid_label="beam=1 first")
+    ablated.write_trial(
+        ablation.key,
+        ablation.to_dict(),
+        store.read_per_user(source.key),
+        store.read_log(source.key),
+        {**store.read_summary(source.key), "key": ablation.key, "row": ablation.row},
+    )
+    default_row = replace(source, method="llada-rec-default", variants=(DEFAULT,))
+    reuse = reuse_stored_trainings(ablated, [default_row], [default_row])
+    assert reuse.derived == {default_row.key: ablation.key}
+    summary = ablated.read_summary(default_row.key)
+    assert (summary["method"], summary["row"], summary["derived_from"]) == (
+        "llada-rec-default",
+        "llada-rec-default",
+        ablation.key,
+    )
 
 
 def test_another_training_is_not_taken_in(trained):
