@@ -57,4 +57,4 @@ def test_the_tuned_ablations_plain_rows_train_the_default_files_models():
         "madrec-authors",
         "greed-authors",
     }
-    assert len(new) == 18 and not new & default
+    assert len(new) == 21 and not new & default
