@@ -60,7 +60,9 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "patience": 10,  # every trained method stops after 10 epochs without a better validation NDCG@10
     "decode_batch_users": 64,
     "precision": "fp32",  # bf16: autocast for training and decoding (on a GPU)
-    "grad_clip": 0.0,  # max global gradient norm; 0 = off (no validation run has chosen a norm yet)
+    # max global gradient norm; 0 = off. benchmark.yaml sets LLaDA-Rec's to 1, chosen on validation
+    # (results/reference/tuned-ablations); MADRec and GREED were not measured with it
+    "grad_clip": 0.0,
 }
 COMMON_INFERENCE: dict[str, Any] = {
     "order": "confidence",
